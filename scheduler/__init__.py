@@ -1,0 +1,1 @@
+"""When and through which channel: schedules, planner, dispatcher, channels and the runner."""
