@@ -1,1 +1,1 @@
-"""The care record and clinical decisions: tables, sessions, dosing policy, holds, alerts. No Flask."""
+"""The care record and clinical decisions: tables, sessions, dosing, holds, alerts. No Flask."""

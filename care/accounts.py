@@ -1,0 +1,131 @@
+"""User accounts: creation, sign-in and invitations."""
+
+import uuid
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from care import audit, tokens
+from care.errors import Conflict, Invalid, NotFound
+from care.models import ROLES, User
+from care.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from care.types import utcnow
+
+INVITATION_TTL = timedelta(days=7)
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively, so they are stored lower-cased."""
+    return email.strip().lower()
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    """The user with this email, whatever its case."""
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords that are too short, with a sentence that says how long they must be."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
+            field="password",
+        )
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    name: str = "",
+    password: str | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> User:
+    """Create a user; a duplicate email (in any case) is a conflict."""
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    if find_by_email(session, email) is not None:
+        raise Conflict(
+            f"an account with the email {normalise_email(email)} already exists", field="email"
+        )
+    if password is not None:
+        check_password_strength(password)
+    user = User(
+        email=normalise_email(email),
+        name=name,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        "user.create",
+        actor_id=actor_id,
+        target_type="user",
+        target_id=user.id,
+        detail=f"role={role}",
+    )
+    return user
+
+
+def sign_in(session: Session, email: str, password: str) -> User | None:
+    """The active user for these credentials, or None; the same answer for every failure."""
+    user = find_by_email(session, email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        audit.record(
+            session,
+            "auth.sign_in",
+            actor_id=user.id if user else None,
+            target_type="user",
+            target_id=user.id if user else "",
+            outcome="denied",
+        )
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    audit.record(session, "auth.sign_in", actor_id=user.id, target_type="user", target_id=user.id)
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password."""
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    session.add(user)
+
+
+def invite(session: Session, user: User) -> tuple[str, object]:
+    """A one-time invitation with which the user sets their own password."""
+    tokens.revoke_all(session, user.id, kind="invite")
+    return tokens.issue(session, user, ttl=INVITATION_TTL, kind="invite", label="invitation")
+
+
+def accept_invitation(session: Session, secret: str, password: str) -> User:
+    """Set the password for an invitation and use the invitation up."""
+    token = tokens.find_valid(session, secret, kind="invite")
+    if token is None:
+        raise NotFound(
+            "this invitation is not valid: it may have expired or been used already; "
+            "ask your therapist for a new one"
+        )
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        raise NotFound("this invitation is not valid any more; ask your therapist for a new one")
+    set_password(session, user, password)
+    tokens.revoke(session, token, utcnow())
+    audit.record(
+        session, "auth.accept_invitation", actor_id=user.id, target_type="user", target_id=user.id
+    )
+    return user
+
+
+def get_user(session: Session, user_id: uuid.UUID, *, role: str | None = None) -> User:
+    """A user by id (optionally of one role), or NotFound."""
+    user = session.get(User, user_id)
+    if user is None or (role and user.role != role):
+        raise NotFound("no such user")
+    return user

@@ -1,0 +1,168 @@
+"""Clients of a therapist: create, read, update, list, each scoped to the caller's tenancy."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from care import accounts, audit
+from care.errors import Invalid, NotFound
+from care.models import CLINICAL_FLAGS, Client, User
+from care.paging import Page, paginate
+from care.schemas import ClientCreate, ClientOut, ClientUpdate, check_bounds
+from care.types import utcnow
+
+
+def _check(client: Client) -> None:
+    problems = check_bounds(
+        client.start_level,
+        client.min_level,
+        client.max_level,
+        client.window_threshold,
+        client.crisis_threshold,
+    )
+    if problems:
+        raise Invalid("; ".join(message for _, message in problems), problems=problems)
+
+
+def _apply(client: Client, fields: dict) -> list[str]:
+    changed = []
+    for key, value in fields.items():
+        attr = f"flag_{key}" if key in CLINICAL_FLAGS else key
+        if getattr(client, attr) != value:
+            setattr(client, attr, value)
+            changed.append(key)
+    return changed
+
+
+def create_client(
+    session: Session, therapist: User, data: ClientCreate
+) -> tuple[Client, str | None]:
+    """Create a client of this therapist; with an email, also a login and an invitation."""
+    # Attributes, not model_dump(): the dump would turn times into their "HH:MM" strings.
+    fields = {k: getattr(data, k) for k in data.model_fields_set if k != "email"}
+    fields.setdefault("timezone", data.timezone)
+    client = Client(therapist_id=therapist.id, display_name=data.display_name)
+    _apply(client, {k: v for k, v in fields.items() if v is not None})
+    _check(client)
+    secret = None
+    if data.email:
+        user = accounts.create_user(
+            session, email=data.email, role="client", name=data.display_name, actor_id=therapist.id
+        )
+        client.user_id = user.id
+        secret, _ = accounts.invite(session, user)
+    session.add(client)
+    session.flush()
+    audit.record(
+        session,
+        "client.create",
+        actor_id=therapist.id,
+        target_type="client",
+        target_id=client.id,
+        client_id=client.id,
+    )
+    return client, secret
+
+
+def update_client(session: Session, therapist: User, client_id: uuid.UUID, data: ClientUpdate):
+    """Apply a partial update; the record is unchanged when any rule is broken."""
+    client = get_for_therapist(session, therapist, client_id)
+    fields = {k: getattr(data, k) for k in data.model_fields_set}
+    nulls = [
+        k
+        for k, v in fields.items()
+        if v is None and k not in ("quiet_start", "quiet_end", "script_name")
+    ]
+    if nulls:
+        raise Invalid(
+            f"{nulls[0]} cannot be null; leave it out to keep the current value", field=nulls[0]
+        )
+    changed = _apply(client, fields)
+    try:
+        _check(client)
+    except Invalid:
+        session.expire(client)
+        raise
+    if changed:
+        client.updated_at = utcnow()
+        session.add(client)
+        audit.record(
+            session,
+            "client.update",
+            actor_id=therapist.id,
+            target_type="client",
+            target_id=client.id,
+            client_id=client.id,
+            detail=",".join(sorted(changed)),
+        )
+    return client
+
+
+def get_for_therapist(session: Session, therapist: User, client_id: uuid.UUID) -> Client:
+    """A client of this therapist; anyone else's answers NotFound, as if it did not exist."""
+    client = session.get(Client, client_id)
+    if client is None or client.therapist_id != therapist.id:
+        raise NotFound("no client with this id among your clients")
+    return client
+
+
+def for_user(session: Session, user: User) -> Client | None:
+    """The client record that belongs to a client login."""
+    return session.exec(select(Client).where(Client.user_id == user.id)).first()
+
+
+def list_for_therapist(
+    session: Session, therapist: User, *, limit: int, cursor: str | None
+) -> Page:
+    """A page of this therapist's clients, oldest first."""
+    statement = select(Client).where(Client.therapist_id == therapist.id)
+    return paginate(
+        session,
+        statement,
+        [Client.created_at, Client.id],
+        limit=limit,
+        cursor=cursor,
+        parse=lambda v: [_parse_time(v[0]), _parse_uuid(v[1])],
+    )
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid("cursor is damaged; start again without a cursor", field="cursor") from None
+
+
+def _parse_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Invalid("cursor is damaged; start again without a cursor", field="cursor") from None
+
+
+def to_out(session: Session, client: Client) -> ClientOut:
+    """The therapist's view of a client."""
+    email = None
+    if client.user_id:
+        user = session.get(User, client.user_id)
+        email = user.email if user else None
+    return ClientOut(
+        id=client.id,
+        therapist_id=client.therapist_id,
+        display_name=client.display_name,
+        script_name=client.script_name,
+        email=email,
+        timezone=client.timezone,
+        quiet_start=client.quiet_start,
+        quiet_end=client.quiet_end,
+        flags=client.flags(),
+        yang_ready=client.yang_ready,
+        start_level=client.start_level,
+        min_level=client.min_level,
+        max_level=client.max_level,
+        window_threshold=client.window_threshold,
+        crisis_threshold=client.crisis_threshold,
+        created_at=client.created_at,
+        updated_at=client.updated_at,
+    )

@@ -1,0 +1,230 @@
+"""Validated input and output shapes for the care record (non-table models).
+
+Every entry point (API, web forms, CLI) validates through these, so the rules live once.
+"""
+
+import uuid
+from datetime import datetime, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+Role = Literal["admin", "therapist", "client"]
+Level = Annotated[int, Field(ge=1, le=5, description="Dose level 1-5 (CLINICAL.md section 4)")]
+Rating = Annotated[int, Field(ge=0, le=10)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ScriptName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^{}<>\x00-\x1f]+$"
+    ),
+]
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+]
+
+
+def check_timezone(value: str) -> str:
+    """Accept only IANA zone names such as Europe/Berlin."""
+    try:
+        if value not in _zones() and value != "UTC":
+            raise ZoneInfoNotFoundError(value)
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"'{value}' is not an IANA timezone name; use a name such as Europe/Berlin "
+            "or America/New_York"
+        ) from None
+    return value
+
+
+_ZONES: set[str] = set()
+
+
+def _zones() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
+
+
+def _parse_clock(value):
+    if isinstance(value, str):
+        try:
+            hours, minutes = value.split(":")
+            if len(hours) != 2 or len(minutes) != 2:
+                raise ValueError
+            return time(int(hours), int(minutes))
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a time of day; write it as HH:MM, e.g. 22:00"
+            ) from None
+    return value
+
+
+# Local wall-clock time as "HH:MM" (JSON Schema's "time" format would demand a UTC offset).
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_parse_clock),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["22:00"]}
+    ),
+]
+
+Timezone = Annotated[
+    str, Field(examples=["Europe/Berlin"], max_length=64), AfterValidator(check_timezone)
+]
+
+
+class Strict(BaseModel):
+    """Input models refuse unknown fields so a typo is reported, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Thresholds(Strict):
+    """Distress thresholds on the 0-10 scale."""
+
+    window_threshold: Rating = 7
+    crisis_threshold: Rating = 9
+
+
+class ClientFields(Strict):
+    """Fields a therapist may set on a client; all optional so PATCH can reuse them."""
+
+    display_name: Name | None = None
+    script_name: ScriptName | None = Field(
+        default=None, description="The name spoken or shown in practice scripts"
+    )
+    timezone: Timezone | None = None
+    quiet_start: ClockTime | None = Field(default=None, description="Local start of quiet hours")
+    quiet_end: ClockTime | None = Field(default=None, description="Local end of quiet hours")
+    dissociation: bool | None = None
+    self_harm: bool | None = None
+    suicidality: bool | None = None
+    low_mentalizing: bool | None = None
+    yang_ready: bool | None = None
+    start_level: Level | None = None
+    min_level: Level | None = None
+    max_level: Level | None = None
+    window_threshold: Rating | None = None
+    crisis_threshold: Rating | None = None
+
+
+class ClientCreate(ClientFields):
+    """A new client: a name and timezone are required, the rest have clinical defaults."""
+
+    display_name: Name
+    timezone: Timezone = "UTC"
+    email: Email | None = Field(
+        default=None, description="If given, a client login is created and an invitation returned"
+    )
+
+
+class ClientUpdate(ClientFields):
+    """A partial update of a client."""
+
+
+def check_bounds(
+    start: int, low: int, high: int, window: int, crisis: int
+) -> list[tuple[str, str]]:
+    """Cross-field rules for dose bounds and thresholds, as (field, message) pairs."""
+    problems = []
+    if low > high:
+        problems.append(("min_level", f"min_level ({low}) is above max_level ({high})"))
+    if not low <= start <= high:
+        problems.append(
+            (
+                "start_level",
+                f"start_level ({start}) must lie between min_level ({low}) and max_level ({high})",
+            )
+        )
+    if window >= crisis:
+        problems.append(
+            (
+                "window_threshold",
+                f"window_threshold ({window}) must be below crisis_threshold ({crisis})",
+            )
+        )
+    return problems
+
+
+class ClientOut(BaseModel):
+    """A client as the therapist sees it."""
+
+    id: uuid.UUID
+    therapist_id: uuid.UUID
+    display_name: str
+    script_name: str | None
+    email: str | None
+    timezone: str
+    quiet_start: ClockTime | None
+    quiet_end: ClockTime | None
+    flags: dict[str, bool]
+    yang_ready: bool
+    start_level: int
+    min_level: int
+    max_level: int
+    window_threshold: int
+    crisis_threshold: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Invitation(BaseModel):
+    """A one-time code with which a new user sets their password."""
+
+    token: str
+    accept_url: str
+    expires_at: datetime
+
+
+class ClientCreated(ClientOut):
+    """A newly created client; the invitation is shown once and never again."""
+
+    invitation: Invitation | None = None
+
+
+class UserOut(BaseModel):
+    """A signed-in person."""
+
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+class UserCreate(Strict):
+    """A new user account (the admin creates therapists)."""
+
+    email: Email
+    name: Name
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+
+
+class UserUpdate(Strict):
+    """A change to a user account."""
+
+    name: Name | None = None
+    active: bool | None = None
+
+
+class Me(UserOut):
+    """The signed-in user with their client record, if they are a client."""
+
+    client: ClientOut | None = None

@@ -1,0 +1,82 @@
+"""Bearer tokens and invitations: random secrets of which only a SHA-256 hash is stored.
+
+The secrets carry 256 bits of entropy, so a fast hash is enough (no need for argon2 here)."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from care.models import ApiToken, User
+from care.types import utcnow
+
+API_PREFIX = "hth_"
+INVITE_PREFIX = "hti_"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue(
+    session: Session, user: User, *, ttl: timedelta, kind: str = "api", label: str = ""
+) -> tuple[str, ApiToken]:
+    """Create a token for a user; the plain secret is returned once and never stored."""
+    prefix = INVITE_PREFIX if kind == "invite" else API_PREFIX
+    secret = prefix + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        kind=kind,
+        token_hash=_hash(secret),
+        label=label,
+        expires_at=utcnow() + ttl,
+    )
+    session.add(token)
+    return secret, token
+
+
+def find_valid(session: Session, secret: str, *, kind: str = "api") -> ApiToken | None:
+    """The live token for a secret: not expired, not revoked, of the right kind."""
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(secret))).first()
+    if token is None or token.kind != kind or token.revoked_at is not None:
+        return None
+    if token.expires_at <= utcnow():
+        return None
+    return token
+
+
+def authenticate(session: Session, secret: str) -> tuple[User, ApiToken] | None:
+    """The active user behind a bearer token, or None."""
+    token = find_valid(session, secret)
+    if token is None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    # Writing last_used_at on every request would make each read a write; once a minute is enough.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+        session.add(token)
+    return user, token
+
+
+def revoke(session: Session, token: ApiToken, when: datetime | None = None) -> None:
+    """Revoke a token from now on."""
+    token.revoked_at = when or utcnow()
+    session.add(token)
+
+
+def revoke_all(session: Session, user_id: uuid.UUID, *, kind: str) -> int:
+    """Revoke every live token of one kind for a user; returns how many."""
+    count = 0
+    for token in session.exec(
+        select(ApiToken).where(
+            ApiToken.user_id == user_id, ApiToken.kind == kind, ApiToken.revoked_at.is_(None)
+        )
+    ):
+        revoke(session, token)
+        count += 1
+    return count

@@ -1,0 +1,93 @@
+"""The Flask face of hearth: HTTP API, web pages, auth and CLI. Only HTTP concerns live here."""
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from service import settings as settings_module
+from service.logs import configure as configure_logging
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from the environment (or from `test_config` in tests)."""
+    settings = settings_module.load(test_config.get("ENV") if test_config else None)
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_dir),
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
+    register_config(app, settings, test_config)
+    register_logging(app, settings)
+    register_database(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_security(app)
+    register_cli(app)
+    return app
+
+
+def register_config(app: Flask, settings, test_config: dict | None) -> None:
+    """Flask settings derived from ours."""
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=settings.database_url,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        SESSION_COOKIE_NAME="hearth_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        JSON_SORT_KEYS=False,
+        HEARTH_SETTINGS=settings,
+    )
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k != "ENV"})
+
+
+def register_logging(app: Flask, settings) -> None:
+    """Structured logs for the hearth loggers."""
+    configure_logging(settings.log_format, settings.log_level)
+    logging.getLogger("hearth").debug(
+        "app created", extra={"database": settings.database_url.split(":")[0]}
+    )
+
+
+def register_database(app: Flask) -> None:
+    """One engine per app, one session per request."""
+    from service import db
+
+    db.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """The API, its document and docs page, and the web pages."""
+    from service.api import api
+    from service.api.docs import docs
+    from service.web import web
+
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(docs)
+    app.register_blueprint(web)
+
+
+def register_errors(app: Flask) -> None:
+    """problem+json for the API, calm pages for people."""
+    from service import errors
+
+    errors.register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response and proxy awareness."""
+    from service import security
+
+    security.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    """The `hearth` commands."""
+    from service import cli
+
+    cli.init_app(app)

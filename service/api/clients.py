@@ -1,0 +1,135 @@
+"""A therapist's clients."""
+
+import uuid
+
+from flask import current_app
+
+from care import accounts, audit, clients
+from care.errors import Conflict
+from care.models import User
+from care.schemas import ClientCreate, ClientCreated, ClientOut, ClientUpdate, Invitation
+from service import db
+from service.api import api
+from service.api.schemas import ListQuery, Page
+
+THERAPIST = ("therapist",)
+
+
+def _invitation(secret: str, token) -> Invitation:
+    base = current_app.config["HEARTH_SETTINGS"].base_url
+    return Invitation(
+        token=secret, accept_url=f"{base}/welcome?code={secret}", expires_at=token.expires_at
+    )
+
+
+@api.operation(
+    "POST",
+    "/clients",
+    summary="Add a client",
+    tags=["clients"],
+    roles=THERAPIST,
+    body=ClientCreate,
+    response=ClientCreated,
+    status=201,
+    errors=(409,),
+)
+def create_client(user: User, body: ClientCreate):
+    """With an email, a client login is created and a one-time invitation returned."""
+    session = db.session()
+    client, secret = clients.create_client(session, user, body)
+    invitation = None
+    if secret:
+        token = accounts.tokens.find_valid(session, secret, kind="invite")
+        invitation = _invitation(secret, token)
+    session.commit()
+    out = clients.to_out(session, client)
+    return ClientCreated(**out.model_dump(), invitation=invitation), 201
+
+
+@api.operation(
+    "GET",
+    "/clients",
+    summary="List your clients",
+    tags=["clients"],
+    roles=THERAPIST,
+    query=ListQuery,
+    response=Page[ClientOut],
+)
+def list_clients(user: User, query: ListQuery):
+    """Only the signed-in therapist's own clients."""
+    session = db.session()
+    page = clients.list_for_therapist(session, user, limit=query.limit, cursor=query.cursor)
+    return Page[ClientOut](
+        items=[clients.to_out(session, c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@api.operation(
+    "GET",
+    "/clients/{client_id}",
+    summary="One of your clients",
+    tags=["clients"],
+    roles=THERAPIST,
+    response=ClientOut,
+)
+def get_client(user: User, client_id: uuid.UUID):
+    """Another therapist's client answers 404."""
+    session = db.session()
+    client = clients.get_for_therapist(session, user, client_id)
+    audit.record(
+        session,
+        "client.read",
+        actor_id=user.id,
+        target_type="client",
+        target_id=client.id,
+        client_id=client.id,
+    )
+    session.commit()
+    return clients.to_out(session, client)
+
+
+@api.operation(
+    "PATCH",
+    "/clients/{client_id}",
+    summary="Change a client",
+    tags=["clients"],
+    roles=THERAPIST,
+    body=ClientUpdate,
+    response=ClientOut,
+)
+def update_client(user: User, client_id: uuid.UUID, body: ClientUpdate):
+    """Only the fields sent change; a broken rule changes nothing."""
+    session = db.session()
+    client = clients.update_client(session, user, client_id, body)
+    session.commit()
+    return clients.to_out(session, client)
+
+
+@api.operation(
+    "POST",
+    "/clients/{client_id}/invitation",
+    summary="A new invitation",
+    tags=["clients"],
+    roles=THERAPIST,
+    response=Invitation,
+    status=201,
+    errors=(409,),
+)
+def reinvite_client(user: User, client_id: uuid.UUID):
+    """Replaces any earlier invitation of a client who has a login."""
+    session = db.session()
+    client = clients.get_for_therapist(session, user, client_id)
+    if client.user_id is None:
+        raise Conflict("this client has no login; add an email to the client first")
+    login = accounts.get_user(session, client.user_id)
+    secret, token = accounts.invite(session, login)
+    audit.record(
+        session,
+        "client.invite",
+        actor_id=user.id,
+        target_type="client",
+        target_id=client.id,
+        client_id=client.id,
+    )
+    session.commit()
+    return _invitation(secret, token), 201

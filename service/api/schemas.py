@@ -1,0 +1,59 @@
+"""Request and response shapes that belong to the HTTP face only (the care shapes live in care)."""
+
+from datetime import datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+from care.paging import DEFAULT_LIMIT, MAX_LIMIT
+from care.schemas import Email, Strict
+
+T = TypeVar("T")
+
+
+class ListQuery(Strict):
+    """The pagination convention of every list: a limit and an opaque cursor."""
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT
+    cursor: Annotated[
+        str | None, Field(max_length=500, description="next_cursor of the previous page")
+    ] = None
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; follow next_cursor until it is null."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class TokenRequest(Strict):
+    """Credentials to exchange for a bearer token."""
+
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+    label: Annotated[str, Field(max_length=100, description="e.g. the device name")] = ""
+
+
+class TokenOut(BaseModel):
+    """A bearer token; shown once, store it safely."""
+
+    token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_at: datetime
+
+
+class InvitationAccept(Strict):
+    """Accept an invitation by choosing a password."""
+
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class Health(BaseModel):
+    """Whether the service can do its work."""
+
+    status: Literal["ok", "degraded"]
+    version: str
+    database: Literal["ok", "unreachable"]
+    detail: str = ""

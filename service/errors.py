@@ -1,0 +1,78 @@
+"""Error handlers: problem+json under /api, calm HTML pages elsewhere."""
+
+import logging
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from care.errors import CareError, Invalid
+from service.api.problems import ApiProblem, problem_response
+
+log = logging.getLogger("hearth.errors")
+
+_HTTP_DETAIL = {
+    404: "there is nothing at this address",
+    405: "this address does not accept {method}; see /api/v1/openapi.json for what it accepts",
+    413: "the request body is larger than the limit of {limit} bytes; send less",
+}
+
+
+def _wants_problem() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(ApiProblem)
+    def api_problem(error: ApiProblem):
+        return problem_response(
+            error.status,
+            error.detail,
+            errors=error.errors,
+            headers=error.headers,
+            title=error.title,
+        )
+
+    @app.errorhandler(CareError)
+    def care_error(error: CareError):
+        problems = (
+            error.problems
+            if isinstance(error, Invalid)
+            else ([(error.field, error.message)] if error.field else None)
+        )
+        if _wants_problem():
+            return problem_response(error.status, error.message, errors=problems)
+        return render_template(
+            "error.html", status=error.status, message=error.message
+        ), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        template = _HTTP_DETAIL.get(status)
+        detail = (
+            template.format(method=request.method, limit=app.config.get("MAX_CONTENT_LENGTH"))
+            if template
+            else (error.description or "")
+        )
+        headers = {}
+        if status == 405 and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
+        if _wants_problem():
+            return problem_response(status, detail, headers=headers)
+        response = error.get_response()
+        response.data = render_template("error.html", status=status, message=detail)
+        response.mimetype = "text/html"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        detail = (
+            "something went wrong on our side; nothing you sent was lost if you saw a "
+            "success before. Please try again in a moment"
+        )
+        if _wants_problem():
+            return problem_response(500, detail)
+        return render_template("error.html", status=500, message=detail), 500

@@ -1,0 +1,118 @@
+"""All configuration, read once from environment variables, with embedded defaults.
+
+A missing or invalid value stops the start with one line naming the variable.
+"""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """A configuration value that cannot be used; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration (see the table in README.md)."""
+
+    instance_dir: Path
+    secret_key: str
+    database_url: str
+    media_dir: Path
+    base_url: str
+    max_body_bytes: int = 1024 * 1024
+    token_ttl_hours: int = 24 * 30
+    log_format: str = "json"
+    log_level: str = "INFO"
+    behind_proxy: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _int(env, name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number (got {raw!r})") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high} (got {value})")
+    return value
+
+
+def _choice(env, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)} (got {value!r})")
+    return value
+
+
+def _secret_key(env, instance_dir: Path) -> str:
+    key = env.get("HEARTH_SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise SettingsError(
+                "HEARTH_SECRET_KEY must be at least 32 characters; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return key
+    # Embedded default: a random key kept in the instance folder so sessions survive restarts.
+    path = instance_dir / "secret_key"
+    try:
+        if not path.exists():
+            instance_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+    except OSError as error:
+        raise SettingsError(
+            f"HEARTH_SECRET_KEY is not set and {path} cannot be written ({error.strerror}); "
+            "set HEARTH_SECRET_KEY or HEARTH_INSTANCE_DIR"
+        ) from None
+
+
+def _database_url(env, instance_dir: Path) -> str:
+    url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'hearth.db'}"
+    scheme = url.split(":", 1)[0]
+    if scheme not in ("sqlite", "postgresql", "postgres", "postgresql+psycopg"):
+        raise SettingsError(
+            "DATABASE_URL must start with sqlite:/// or postgresql:// "
+            f"(got a URL starting with {scheme!r})"
+        )
+    return url
+
+
+def _base_url(env) -> str:
+    url = (env.get("HEARTH_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(
+            "HEARTH_BASE_URL must be an http(s) URL such as https://hearth.example.org "
+            f"(got {url!r})"
+        )
+    return url
+
+
+def load(env=None) -> Settings:
+    """Read the settings from the environment (or a given mapping)."""
+    env = os.environ if env is None else env
+    instance_dir = Path(env.get("HEARTH_INSTANCE_DIR") or PROJECT_ROOT / "instance")
+    media_dir = Path(env.get("HEARTH_MEDIA_DIR") or instance_dir / "media")
+    return Settings(
+        instance_dir=instance_dir,
+        secret_key=_secret_key(env, instance_dir),
+        database_url=_database_url(env, instance_dir),
+        media_dir=media_dir,
+        base_url=_base_url(env),
+        max_body_bytes=_int(env, "HEARTH_MAX_BODY_BYTES", 1024 * 1024, 1024, 512 * 1024 * 1024),
+        token_ttl_hours=_int(env, "HEARTH_TOKEN_TTL_HOURS", 24 * 30, 1, 24 * 365),
+        log_format=_choice(env, "HEARTH_LOG_FORMAT", "json", ("json", "text")),
+        log_level=_choice(env, "HEARTH_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        behind_proxy=_choice(env, "HEARTH_BEHIND_PROXY", "0", ("0", "1")) == "1",
+    )

@@ -1,0 +1,44 @@
+"""Health and the OpenAPI document."""
+
+from openapi_spec_validator import validate
+
+from service.api import api
+
+
+def test_health_reports_database_and_version(client):
+    body = client.get("/api/v1/health").json
+    assert body["status"] == "ok" and body["database"] == "ok" and body["version"]
+
+
+def test_health_says_when_the_database_is_gone(app, client):
+    from care.db import make_engine
+
+    working = app.extensions["hearth.engine"]
+    broken = working.url.set(
+        database="/nonexistent/dir/x.db" if working.dialect.name == "sqlite" else "no_such_database"
+    )
+    app.extensions["hearth.engine"] = make_engine(broken.render_as_string(hide_password=False))
+    working.dispose()
+    response = client.get("/api/v1/health")
+    assert response.status_code == 503 and response.json["database"] == "unreachable"
+    assert "does not answer" in response.json["detail"]
+
+
+def test_document_is_valid_openapi_31_and_lists_every_operation(client):
+    document = client.get("/api/v1/openapi.json").json
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    for op in api.operations:
+        assert op.method.lower() in document["paths"][api.prefix + op.path]
+    create = document["paths"]["/api/v1/clients"]["post"]
+    assert "422" in create["responses"] and "401" in create["responses"]
+    assert create["responses"]["422"]["content"]["application/problem+json"]
+
+
+def test_lists_share_the_pagination_convention(client):
+    document = client.get("/api/v1/openapi.json").json
+    for path, item in document["paths"].items():
+        get = item.get("get")
+        if get and "Page" in str(get["responses"]["200"]):
+            names = {p["name"] for p in get["parameters"]}
+            assert {"limit", "cursor"} <= names, path
