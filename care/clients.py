@@ -72,7 +72,7 @@ def update_client(session: Session, therapist: User, client_id: uuid.UUID, data:
     nulls = [
         k
         for k, v in fields.items()
-        if v is None and k not in ("quiet_start", "quiet_end", "script_name")
+        if v is None and k not in ("quiet_start", "quiet_end", "script_name", "touch_alternative")
     ]
     if nulls:
         raise Invalid(
@@ -152,6 +152,7 @@ def to_out(session: Session, client: Client) -> ClientOut:
         therapist_id=client.therapist_id,
         display_name=client.display_name,
         script_name=client.script_name,
+        touch_alternative=client.touch_alternative,
         email=email,
         timezone=client.timezone,
         quiet_start=client.quiet_start,

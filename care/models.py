@@ -49,6 +49,7 @@ class Client(SQLModel, table=True):
     user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", unique=True)
     display_name: str = Field(max_length=200)
     script_name: str | None = Field(default=None, max_length=60)
+    touch_alternative: str | None = Field(default=None, max_length=120)
     timezone: str = Field(default="UTC", max_length=64)
     quiet_start: time | None = Field(default=time(22, 0))
     quiet_end: time | None = Field(default=time(7, 0))

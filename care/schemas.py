@@ -26,7 +26,13 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ScriptName = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^{}<>\x00-\x1f]+$"
+        strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^{}<>\x00-\x1f]+$"
+    ),
+]
+TouchText = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[^{}<>\x00-\x1f]+$"
     ),
 ]
 Email = Annotated[
@@ -109,6 +115,9 @@ class ClientFields(Strict):
     script_name: ScriptName | None = Field(
         default=None, description="The name spoken or shown in practice scripts"
     )
+    touch_alternative: TouchText | None = Field(
+        default=None, description="What the scripts offer for soothing touch, e.g. 'a warm mug'"
+    )
     timezone: Timezone | None = None
     quiet_start: ClockTime | None = Field(default=None, description="Local start of quiet hours")
     quiet_end: ClockTime | None = Field(default=None, description="Local end of quiet hours")
@@ -169,6 +178,7 @@ class ClientOut(BaseModel):
     therapist_id: uuid.UUID
     display_name: str
     script_name: str | None
+    touch_alternative: str | None
     email: str | None
     timezone: str
     quiet_start: ClockTime | None

@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_config(app, settings, test_config)
     register_logging(app, settings)
     register_database(app)
+    register_library(app, settings)
     register_blueprints(app)
     register_errors(app)
     register_security(app)
@@ -59,6 +60,14 @@ def register_database(app: Flask) -> None:
     from service import db
 
     db.init_app(app)
+
+
+def register_library(app: Flask, settings) -> None:
+    """Load and validate the practice library; a broken file stops the start (LibraryError)."""
+    from practices import default_library, load_library
+
+    library = load_library(settings.practices_dir) if settings.practices_dir else default_library()
+    app.extensions["hearth.library"] = library
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,6 +10,7 @@ from care import accounts, clients
 from care.db import session_scope
 from care.errors import CareError
 from care.schemas import ClientCreate
+from practices import LibraryError
 from service import db
 from service.settings import SettingsError
 
@@ -38,11 +39,16 @@ def main() -> None:
     except SettingsError as error:
         click.echo(f"hearth: configuration error: {error}", err=True)
         sys.exit(2)
+    except LibraryError as error:
+        click.echo(f"hearth: cannot start: {error}", err=True)
+        sys.exit(2)
 
 
 def init_app(app) -> None:
     """Attach the commands to an app (so `flask --app wsgi` has them too)."""
-    for command in (db_group, users_group, demo_command):
+    from service.cli_practices import practices_group
+
+    for command in (db_group, users_group, demo_command, practices_group):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 

@@ -6,6 +6,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from care.errors import CareError, Invalid
+from practices import LevelNotOffered, UnknownFormat, UnknownPractice
 from service.api.problems import ApiProblem, problem_response
 
 log = logging.getLogger("hearth.errors")
@@ -46,6 +47,23 @@ def register(app: Flask) -> None:
         return render_template(
             "error.html", status=error.status, message=error.message
         ), error.status
+
+    @app.errorhandler(UnknownPractice)
+    def unknown_practice(error: UnknownPractice):
+        return _either(404, f"{error}; GET /api/v1/practices lists them")
+
+    @app.errorhandler(LevelNotOffered)
+    def level_not_offered(error: LevelNotOffered):
+        return _either(422, str(error), [("level", str(error))])
+
+    @app.errorhandler(UnknownFormat)
+    def unknown_format(error: UnknownFormat):
+        return _either(422, str(error), [("format", str(error))])
+
+    def _either(status: int, message: str, errors=None):
+        if _wants_problem():
+            return problem_response(status, message, errors=errors)
+        return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

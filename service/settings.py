@@ -30,6 +30,7 @@ class Settings:
     log_format: str = "json"
     log_level: str = "INFO"
     behind_proxy: bool = False
+    practices_dir: Path | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -115,4 +116,15 @@ def load(env=None) -> Settings:
         log_format=_choice(env, "HEARTH_LOG_FORMAT", "json", ("json", "text")),
         log_level=_choice(env, "HEARTH_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         behind_proxy=_choice(env, "HEARTH_BEHIND_PROXY", "0", ("0", "1")) == "1",
+        practices_dir=_folder(env, "HEARTH_PRACTICES_DIR"),
     )
+
+
+def _folder(env, name: str) -> Path | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_dir():
+        raise SettingsError(f"{name} must name an existing folder (got {raw!r})")
+    return path

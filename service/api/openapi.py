@@ -141,5 +141,8 @@ def _responses(op: Operation, keys) -> dict:
         codes.add(404)
     problem = {PROBLEM_TYPE: {"schema": _ref(keys, Problem, "serialization")}}
     for code in sorted(codes):
+        if code == 304:
+            responses["304"] = {"description": "Not modified: your cached copy is current."}
+            continue
         responses[str(code)] = {"description": _ERROR_TEXT.get(code, "Error."), "content": problem}
     return responses
