@@ -1,14 +1,13 @@
 """Clients of a therapist: create, read, update, list, each scoped to the caller's tenancy."""
 
 import uuid
-from datetime import datetime
 
 from sqlmodel import Session, select
 
 from care import accounts, audit
 from care.errors import Invalid, NotFound
 from care.models import CLINICAL_FLAGS, Client, User
-from care.paging import Page, paginate
+from care.paging import Page, paginate, parse_time_and_id
 from care.schemas import ClientCreate, ClientOut, ClientUpdate, check_bounds
 from care.types import utcnow
 
@@ -123,22 +122,8 @@ def list_for_therapist(
         [Client.created_at, Client.id],
         limit=limit,
         cursor=cursor,
-        parse=lambda v: [_parse_time(v[0]), _parse_uuid(v[1])],
+        parse=parse_time_and_id,
     )
-
-
-def _parse_time(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid("cursor is damaged; start again without a cursor", field="cursor") from None
-
-
-def _parse_uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise Invalid("cursor is damaged; start again without a cursor", field="cursor") from None
 
 
 def to_out(session: Session, client: Client) -> ClientOut:

@@ -61,6 +61,16 @@ def paginate(session: Session, statement, columns, *, limit: int, cursor: str | 
     return Page(rows, next_cursor)
 
 
+def parse_time_and_id(values: list[str]) -> list:
+    """Cursor values for the common (created_at, id) sort key."""
+    import uuid
+
+    try:
+        return [datetime.fromisoformat(values[0]), uuid.UUID(values[1])]
+    except ValueError:
+        raise Invalid("cursor is damaged; start again without a cursor", field="cursor") from None
+
+
 def _after(columns, values):
     # (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), portable across SQLite and PostgreSQL.
     first, *rest = columns

@@ -1,7 +1,12 @@
 """Response headers that make the pages safe to serve, and trust in a reverse proxy if asked."""
 
-from flask import Flask, request
+import logging
+import time
+
+from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+log = logging.getLogger("hearth.http")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -15,8 +20,22 @@ def init_app(app: Flask) -> None:
     if app.config["HEARTH_SETTINGS"].behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    @app.before_request
+    def start_clock():
+        g.started = time.perf_counter()
+
     @app.after_request
     def headers(response):
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round(elapsed, 1),
+            },
+        )
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

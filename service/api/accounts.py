@@ -4,10 +4,11 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app, g
+from sqlmodel import select
 
 from care import accounts, audit, clients, tokens
 from care.models import User
-from care.paging import paginate
+from care.paging import paginate, parse_time_and_id
 from care.schemas import Me, UserCreate, UserOut, UserUpdate
 from service import db
 from service.api import api
@@ -112,15 +113,13 @@ def me(user: User):
 )
 def list_therapists(user: User, query: ListQuery):
     """All therapist accounts, oldest first."""
-    from sqlmodel import select
-
     page = paginate(
         db.session(),
         select(User).where(User.role == "therapist"),
         [User.created_at, User.id],
         limit=query.limit,
         cursor=query.cursor,
-        parse=lambda v: [clients._parse_time(v[0]), clients._parse_uuid(v[1])],
+        parse=parse_time_and_id,
     )
     return Page[UserOut](items=[user_out(u) for u in page.items], next_cursor=page.next_cursor)
 

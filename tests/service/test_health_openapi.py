@@ -42,3 +42,19 @@ def test_lists_share_the_pagination_convention(client):
         if get and "Page" in str(get["responses"]["200"]):
             names = {p["name"] for p in get["parameters"]}
             assert {"limit", "cursor"} <= names, path
+
+
+def test_unexpected_errors_are_problems_and_logged(app, client, caplog):
+    def explode():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/api/v1/_explode", "explode", explode)
+    response = client.get("/api/v1/_explode")
+    assert response.status_code == 500 and response.mimetype == "application/problem+json"
+    assert "boom" not in response.json["detail"]  # internals stay in the log
+
+
+def test_wrong_method_is_405_with_allow(client):
+    response = client.put("/api/v1/health")
+    assert response.status_code == 405 and response.mimetype == "application/problem+json"
+    assert "GET" in response.headers["Allow"] and "PUT" in response.json["detail"]
