@@ -4,7 +4,7 @@ import uuid
 
 from sqlmodel import Session, select
 
-from care import accounts, audit
+from care import accounts, audit, dose
 from care.errors import Invalid, NotFound
 from care.models import CLINICAL_FLAGS, Client, User
 from care.paging import Page, paginate, parse_time_and_id
@@ -71,7 +71,17 @@ def update_client(session: Session, therapist: User, client_id: uuid.UUID, data:
     nulls = [
         k
         for k, v in fields.items()
-        if v is None and k not in ("quiet_start", "quiet_end", "script_name", "touch_alternative")
+        if v is None
+        and k
+        not in (
+            "quiet_start",
+            "quiet_end",
+            "script_name",
+            "touch_alternative",
+            "voice",
+            "speech_rate",
+            "speech_pitch",
+        )
     ]
     if nulls:
         raise Invalid(
@@ -86,6 +96,10 @@ def update_client(session: Session, therapist: User, client_id: uuid.UUID, data:
     if changed:
         client.updated_at = utcnow()
         session.add(client)
+        if set(changed) & set(dose.DOSE_FIELDS):
+            dose.record_settings(session, client, therapist.id)
+        if set(changed) & set(CLINICAL_FLAGS):
+            _pause_gated(session, client, therapist)
         audit.record(
             session,
             "client.update",
@@ -96,6 +110,30 @@ def update_client(session: Session, therapist: User, client_id: uuid.UUID, data:
             detail=",".join(sorted(changed)),
         )
     return client
+
+
+def _pause_gated(session: Session, client: Client, therapist: User) -> None:
+    # A new flag makes gated practices unsafe (R1): pause them rather than leave them running.
+    from care import assignments
+    from practices import default_library
+
+    library = default_library()
+    for assignment in assignments.for_client(session, client.id, include_paused=False):
+        practice = (
+            library.get(assignment.practice_id) if assignment.practice_id in library else None
+        )
+        if practice is not None and assignments.gate_problem(practice, client):
+            assignment.active = False
+            session.add(assignment)
+            audit.record(
+                session,
+                "assignment.pause",
+                actor_id=therapist.id,
+                target_type="assignment",
+                target_id=assignment.id,
+                client_id=client.id,
+                detail="gated practice paused after a flag change (R1)",
+            )
 
 
 def get_for_therapist(session: Session, therapist: User, client_id: uuid.UUID) -> Client:
@@ -138,6 +176,9 @@ def to_out(session: Session, client: Client) -> ClientOut:
         display_name=client.display_name,
         script_name=client.script_name,
         touch_alternative=client.touch_alternative,
+        voice=client.voice,
+        speech_rate=client.speech_rate,
+        speech_pitch=client.speech_pitch,
         email=email,
         timezone=client.timezone,
         quiet_start=client.quiet_start,

@@ -50,6 +50,10 @@ class Client(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     script_name: str | None = Field(default=None, max_length=60)
     touch_alternative: str | None = Field(default=None, max_length=120)
+    # Speech settings for audio renderings; None means the service's calm default.
+    voice: str | None = Field(default=None, max_length=100)
+    speech_rate: int | None = None
+    speech_pitch: int | None = None
     timezone: str = Field(default="UTC", max_length=64)
     quiet_start: time | None = Field(default=time(22, 0))
     quiet_end: time | None = Field(default=time(7, 0))
@@ -63,6 +67,15 @@ class Client(SQLModel, table=True):
     max_level: int = DEFAULT_MAX_LEVEL
     window_threshold: int = DEFAULT_WINDOW_THRESHOLD
     crisis_threshold: int = DEFAULT_CRISIS_THRESHOLD
+    pinned_level: int | None = None
+    entry_practice_id: str = Field(default="watching-kindness", max_length=80)
+    # The latest dose decision, cached for quick reads (the scheduler, dashboards). The
+    # decisions table holds the history; these are rewritten after every decision.
+    dose_level: int = DEFAULT_START_LEVEL
+    dose_prompts: int = 1
+    on_hold: bool = False
+    dose_paused: bool = False
+    dose_updated_at: datetime | None = _when(default=None, nullable=True)
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
 

@@ -35,6 +35,14 @@ TouchText = Annotated[
         strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[^{}<>\x00-\x1f]+$"
     ),
 ]
+VoiceId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_./+-]+$"
+    ),
+]
+SpeechRate = Annotated[int, Field(ge=80, le=260, description="Words per minute (calm: 120-150)")]
+SpeechPitch = Annotated[int, Field(ge=0, le=99, description="espeak pitch, 0-99 (calm: 30-50)")]
 Email = Annotated[
     str,
     StringConstraints(
@@ -118,6 +126,9 @@ class ClientFields(Strict):
     touch_alternative: TouchText | None = Field(
         default=None, description="What the scripts offer for soothing touch, e.g. 'a warm mug'"
     )
+    voice: VoiceId | None = Field(default=None, description="Voice id from GET /api/v1/voices")
+    speech_rate: SpeechRate | None = None
+    speech_pitch: SpeechPitch | None = None
     timezone: Timezone | None = None
     quiet_start: ClockTime | None = Field(default=None, description="Local start of quiet hours")
     quiet_end: ClockTime | None = Field(default=None, description="Local end of quiet hours")
@@ -179,6 +190,9 @@ class ClientOut(BaseModel):
     display_name: str
     script_name: str | None
     touch_alternative: str | None
+    voice: str | None
+    speech_rate: int | None
+    speech_pitch: int | None
     email: str | None
     timezone: str
     quiet_start: ClockTime | None

@@ -4,7 +4,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import care.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import care.models
+import care.models_practice  # noqa: F401
 from care.db import make_engine
 
 config = context.config

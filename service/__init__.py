@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_logging(app, settings)
     register_database(app)
     register_library(app, settings)
+    register_media(app)
     register_blueprints(app)
     register_errors(app)
     register_security(app)
@@ -56,9 +57,12 @@ def register_logging(app: Flask, settings) -> None:
 
 
 def register_database(app: Flask) -> None:
-    """One engine per app, one session per request."""
+    """One engine per app, one session per request, and the password-hashing cost."""
+    from care import passwords
     from service import db
 
+    settings = app.config["HEARTH_SETTINGS"]
+    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
     db.init_app(app)
 
 
@@ -68,6 +72,13 @@ def register_library(app: Flask, settings) -> None:
 
     library = load_library(settings.practices_dir) if settings.practices_dir else default_library()
     app.extensions["hearth.library"] = library
+
+
+def register_media(app: Flask) -> None:
+    """The content-addressed media store (speech workers start on first use)."""
+    from service import media
+
+    media.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

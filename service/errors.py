@@ -6,10 +6,23 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from care.errors import CareError, Invalid
+from media.errors import MediaError
 from practices import LevelNotOffered, UnknownFormat, UnknownPractice
 from service.api.problems import ApiProblem, problem_response
 
 log = logging.getLogger("hearth.errors")
+
+# What each media error means for the caller: their input (422, naming the field) or our
+# server's missing capability (503).
+_MEDIA_STATUS = {
+    "UnknownVoice": (422, "voice"),
+    "InvalidRate": (422, "rate"),
+    "InvalidPitch": (422, "pitch"),
+    "TextOnlyPractice": (422, "format"),
+    "SpeechUnavailable": (503, None),
+    "EncoderMissing": (503, None),
+    "StoreUnavailable": (503, None),
+}
 
 _HTTP_DETAIL = {
     404: "there is nothing at this address",
@@ -59,6 +72,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(UnknownFormat)
     def unknown_format(error: UnknownFormat):
         return _either(422, str(error), [("format", str(error))])
+
+    @app.errorhandler(MediaError)
+    def media_error(error: MediaError):
+        status, field = _MEDIA_STATUS.get(type(error).__name__, (503, None))
+        if status >= 500:
+            log.warning("media unavailable: %s", error)
+        return _either(status, str(error), [(field, str(error))] if field else None)
 
     def _either(status: int, message: str, errors=None):
         if _wants_problem():

@@ -31,6 +31,10 @@ class Settings:
     log_level: str = "INFO"
     behind_proxy: bool = False
     practices_dir: Path | None = None
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    media_max_mb: int = 2048
+    tts_workers: int = 1
     extra: dict = field(default_factory=dict)
 
 
@@ -117,6 +121,10 @@ def load(env=None) -> Settings:
         log_level=_choice(env, "HEARTH_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         behind_proxy=_choice(env, "HEARTH_BEHIND_PROXY", "0", ("0", "1")) == "1",
         practices_dir=_folder(env, "HEARTH_PRACTICES_DIR"),
+        argon2_time_cost=_int(env, "HEARTH_ARGON2_TIME_COST", 3, 1, 20),
+        argon2_memory_kib=_int(env, "HEARTH_ARGON2_MEMORY_KIB", 64 * 1024, 1024, 4 * 1024 * 1024),
+        media_max_mb=_int(env, "HEARTH_MEDIA_MAX_MB", 2048, 10, 10_000_000),
+        tts_workers=_int(env, "HEARTH_TTS_WORKERS", 1, 1, 16),
     )
 
 

@@ -5,4 +5,13 @@ from service.api.framework import Api
 api = Api("api", "/api/v1")
 
 # Route modules register their operations on import (they need `api` to exist first).
-from service.api import accounts, clients, health, practices  # noqa: E402, F401
+from service.api import (  # noqa: E402, F401
+    accounts,
+    assignments,
+    audio,
+    clients,
+    dose,
+    health,
+    me_reports,
+    practices,
+)

@@ -102,8 +102,9 @@ def _parameters(op: Operation) -> list[dict]:
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if op.query is not None:
         full = op.query.model_json_schema(ref_template=REF)
+        by_alias = {(info.alias or name): info for name, info in op.query.model_fields.items()}
         for name, prop in full.get("properties", {}).items():
-            info = op.query.model_fields[name]
+            info = by_alias[name]
             entry = {"name": name, "in": "query", "required": info.is_required(), "schema": prop}
             if info.description:
                 entry["description"] = info.description

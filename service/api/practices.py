@@ -8,11 +8,10 @@ from pydantic import BaseModel, Field
 
 from care import clients
 from care.models import User
-from care.paging import decode_cursor, encode_cursor
 from practices import FORMATS, MEDIA_TYPES, Practice, estimate_seconds, render
 from service import db
 from service.api import api
-from service.api.schemas import ListQuery, Page
+from service.api.schemas import ListQuery, Page, slice_page
 from service.library import get_visible, library, personalisation, visible_to
 
 Format = Literal["text", "md", "html", "ssml", "timeline"]
@@ -129,16 +128,9 @@ def _matches(practice: Practice, query: PracticeQuery) -> bool:
 )
 def list_practices(user: User, query: PracticeQuery):
     """Clients see the client practices; therapists see all, their own area included."""
-    after = decode_cursor(query.cursor, 1)[0] if query.cursor else ""
-    chosen = [
-        p for p in library().all() if visible_to(user, p) and _matches(p, query) and p.id > after
-    ]
-    page = chosen[: query.limit]
-    more = len(chosen) > query.limit
-    return Page[PracticeOut](
-        items=[practice_out(p, user) for p in page],
-        next_cursor=encode_cursor([page[-1].id]) if more and page else None,
-    )
+    chosen = [p for p in library().all() if visible_to(user, p) and _matches(p, query)]
+    page, cursor = slice_page(chosen, query, lambda p: p.id)
+    return Page[PracticeOut](items=[practice_out(p, user) for p in page], next_cursor=cursor)
 
 
 @api.operation(

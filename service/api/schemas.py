@@ -27,6 +27,20 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None
 
 
+def slice_page(items: list, query: ListQuery, key) -> tuple[list, str | None]:
+    """One page of an in-memory list already in its final order; the cursor holds the key of
+    the last item served (for lists that are small and fully loaded anyway)."""
+    from care.paging import decode_cursor, encode_cursor
+
+    if query.cursor:
+        after = decode_cursor(query.cursor, 1)[0]
+        keys = [str(key(item)) for item in items]
+        items = items[keys.index(after) + 1 :] if after in keys else []
+    page = items[: query.limit]
+    more = len(items) > query.limit
+    return page, (encode_cursor([key(page[-1])]) if more and page else None)
+
+
 class TokenRequest(Strict):
     """Credentials to exchange for a bearer token."""
 

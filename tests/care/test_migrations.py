@@ -4,7 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import care.models  # noqa: F401
+import care.models
+import care.models_practice  # noqa: F401
 from care import migrate
 
 

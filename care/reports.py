@@ -1,0 +1,201 @@
+"""Clients' reports: check-ins and practice sessions, saved before any decision is made.
+
+Order matters here, so this module commits: the report (and, on a crisis, the hold and the
+urgent alert) is committed first; the dose decision follows in its own transaction. If the
+decision fails, the report is still safe and the next decision replays it (care.dose.decide
+stores every decision not yet stored)."""
+
+import logging
+import uuid
+
+from sqlmodel import Session
+
+from care import alerts, assignments, dose, dosing, replies
+from care.dosing_rules import rough_signs
+from care.errors import Conflict, Invalid, NotFound
+from care.models import Client
+from care.models_practice import Assignment, CheckIn, PracticeSession
+from care.types import utcnow
+from practices import Library
+
+log = logging.getLogger("hearth.reports")
+
+
+def is_crisis(client: Client, *ratings: int | None, concern: bool = False) -> bool:
+    """A rating at or above the crisis threshold, or a safety concern (R5)."""
+    return concern or any(r is not None and r >= client.crisis_threshold for r in ratings)
+
+
+def _hold_now(session: Session, client: Client, what: str) -> None:
+    # Safety does not wait for the policy: hold and alert in the same transaction as the report.
+    client.on_hold = True
+    client.dose_level = 0
+    client.dose_prompts = 0
+    session.add(client)
+    alerts.raise_alert(
+        session,
+        client,
+        severity="urgent",
+        kind="crisis",
+        message=f"{client.display_name} reported {what}. Practice prompts are on "
+        "hold until you release them; crisis resources were shown at once.",
+    )
+
+
+def _decide(session: Session, client: Client):
+    """The decision after a saved report; failures are logged, never lose the report."""
+    try:
+        latest, fresh, decisions = dose.decide(session, client)
+        for row, decision in fresh:
+            if decision.notify_therapist and not decision.urgent:
+                text = " ".join(r.text for r in decision.reasons)
+                alerts.raise_alert(
+                    session,
+                    client,
+                    severity="routine",
+                    kind="dose",
+                    message=f"{client.display_name}: {text}",
+                    decision_id=row.id,
+                )
+        session.commit()
+        return latest, decisions
+    except Exception:
+        session.rollback()
+        log.exception("dose decision failed; the report is saved", extra={"client": str(client.id)})
+        return None, []
+
+
+def check_in(session: Session, client: Client, data):
+    """Save a check-in, then decide. Returns (row, reply, decision, crisis)."""
+    row = CheckIn(
+        client_id=client.id,
+        distress=data.distress,
+        note=data.note,
+        safety_concern=data.safety_concern,
+    )
+    session.add(row)
+    crisis = is_crisis(client, data.distress, concern=data.safety_concern)
+    if crisis:
+        _hold_now(
+            session,
+            client,
+            f"distress {data.distress}/10 in a check-in"
+            + (" and a safety concern" if data.safety_concern else ""),
+        )
+    session.commit()
+    decision, _ = _decide(session, client)
+    return row, replies.after_checkin(crisis), decision, crisis
+
+
+def _target(session: Session, library: Library, client: Client, data) -> Assignment | None:
+    if data.assignment_id is not None:
+        assignment = session.get(Assignment, data.assignment_id)
+        if assignment is None or assignment.client_id != client.id or assignment.deleted_at:
+            raise NotFound("no assignment with this id among yours")
+        if not assignment.active:
+            raise Conflict("this practice is paused by your therapist for now")
+        return assignment
+    if data.practice_id == client.entry_practice_id:
+        return None
+    for assignment in assignments.for_client(session, client.id, include_paused=False):
+        if assignment.practice_id == data.practice_id:
+            return assignment
+    raise NotFound("this practice is not among the ones your therapist has shared with you")
+
+
+def start_session(session: Session, library: Library, client: Client, data):
+    """Record the rating before and choose what to practise now from the current dose.
+
+    Returns (row, practice or None, level, substituted, note, decision, crisis)."""
+    dose.close_abandoned(session, client)
+    if client.on_hold:
+        raise Conflict(
+            "practices are paused while your therapist checks in with you; you can "
+            "still send a check-in, and the crisis resources are always available"
+        )
+    assignment = _target(session, library, client, data)
+    entry = library.get(client.entry_practice_id)
+    crisis = is_crisis(client, data.pre_distress)
+    if crisis:
+        row = PracticeSession(
+            client_id=client.id,
+            practice_id=entry.id,
+            level=0,
+            pre_distress=data.pre_distress,
+            status="abandoned",
+            finished_at=utcnow(),
+            assignment_id=assignment.id if assignment else None,
+        )
+        session.add(row)
+        _hold_now(session, client, f"distress {data.pre_distress}/10 before a practice")
+        session.commit()
+        decision, _ = _decide(session, client)
+        return row, None, 0, False, "", decision, True
+    _, decisions = _decide(session, client)  # bring the dose up to date before choosing
+    level = client.dose_level
+    if assignment is None:
+        practice, substituted, note = entry, False, ""
+        chosen = max([n for n in entry.levels if n <= max(level, 1)] or [entry.levels[0]])
+    else:
+        practice = library.get(assignment.practice_id)
+        raised = dose.step_ups_since(decisions, assignment.created_at)
+        wanted = assignments.practice_level(level, assignment, raised)
+        practice, chosen, substituted = assignments.choose_variant(
+            wanted, assignment, practice, entry
+        )
+        note = assignment.note
+    row = PracticeSession(
+        client_id=client.id,
+        practice_id=practice.id,
+        level=chosen,
+        substituted=substituted,
+        pre_distress=data.pre_distress,
+        assignment_id=assignment.id if assignment else None,
+    )
+    session.add(row)
+    session.commit()
+    decision, _ = _decide(session, client)
+    return row, practice, chosen, substituted, note, decision, False
+
+
+def finish_session(session: Session, client: Client, session_id: uuid.UUID, data):
+    """Record the rating after and backdraft; then decide. Returns (row, reply, decision,
+    crisis)."""
+    row = session.get(PracticeSession, session_id)
+    if row is None or row.client_id != client.id:
+        raise NotFound("no practice session with this id among yours")
+    if row.status == "finished":
+        raise Conflict("this practice session was already finished; start a new one")
+    if row.status == "abandoned":
+        raise Conflict(
+            "this practice session was closed because it stayed open too long; "
+            "start a new one whenever you like"
+        )
+    if data.post_distress is None:
+        raise Invalid("post_distress is required", field="post_distress")
+    row.status = "finished"
+    row.finished_at = utcnow()
+    row.post_distress = data.post_distress
+    row.backdraft = ",".join(sorted(set(data.backdraft)))
+    row.note = data.note
+    row.safety_concern = data.safety_concern
+    session.add(row)
+    crisis = is_crisis(client, data.post_distress, concern=data.safety_concern)
+    if crisis:
+        _hold_now(
+            session,
+            client,
+            f"distress {data.post_distress}/10 after a practice"
+            + (" and a safety concern" if data.safety_concern else ""),
+        )
+    rough = bool(
+        rough_signs(
+            dose.settings_of(client),
+            dosing.SessionFinished(
+                row.finished_at, row.pre_distress, data.post_distress, frozenset(data.backdraft)
+            ),
+        )
+    )
+    session.commit()
+    decision, _ = _decide(session, client)
+    return row, replies.after_session(rough, crisis, sorted(set(data.backdraft))), decision, crisis

@@ -1,0 +1,262 @@
+"""Validated shapes for assignments, reports, doses and alerts (non-table models)."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, Strict, StringConstraints, model_validator
+
+from care.schemas import ClockTime, Level
+from care.schemas import Strict as StrictModel
+
+Distress = Annotated[
+    int, Strict(), Field(ge=0, le=10, description="0 = calm, 10 = the worst imaginable")
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+Backdraft = Literal["thoughts", "emotions", "body", "behaviour"]
+PracticeId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+
+
+class ScheduleIn(StrictModel):
+    """When prompts go out, in the client's local time (the scheduler reads this)."""
+
+    times: list[ClockTime] = Field(
+        default_factory=list,
+        max_length=12,
+        description="Local times of day, e.g. ['08:30', '19:00']",
+    )
+    weekdays: list[Weekday] = Field(
+        default_factory=lambda: ["MO", "TU", "WE", "TH", "FR", "SA", "SU"],
+        min_length=1,
+        max_length=7,
+    )
+    rrule: Annotated[
+        str | None,
+        Field(
+            max_length=500, description="Advanced: an RFC 5545 RRULE instead of times and weekdays"
+        ),
+    ] = None
+    jitter_minutes: Annotated[int, Field(ge=0, le=180)] = 0
+    expiry_minutes: Annotated[int, Field(ge=10, le=1440)] = 180
+    min_spacing_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
+    reminder: bool = False
+
+
+class AssignmentCreate(StrictModel):
+    """Assign a practice to a client."""
+
+    practice_id: PracticeId
+    start_level: Level = 1
+    min_level: Level = 1
+    max_level: Level = 5
+    note: Note = Field(default="", description="Shown to the client before the practice")
+    active: bool = True
+    schedule: ScheduleIn | None = None
+
+
+class AssignmentUpdate(StrictModel):
+    """Change an assignment (only the fields sent)."""
+
+    start_level: Level | None = None
+    min_level: Level | None = None
+    max_level: Level | None = None
+    note: Note | None = None
+    active: bool | None = None
+    schedule: ScheduleIn | None = None
+
+
+class AssignmentOut(BaseModel):
+    """An assignment as the therapist sees it."""
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    practice_id: str
+    practice_title: str
+    start_level: int
+    min_level: int
+    max_level: int
+    note: str
+    active: bool
+    schedule: dict
+    created_at: datetime
+    updated_at: datetime
+
+
+class CheckInCreate(StrictModel):
+    """A distress rating outside a practice."""
+
+    distress: Distress
+    note: Note = ""
+    safety_concern: bool = Field(default=False, description="I might harm myself")
+
+
+class SessionStart(StrictModel):
+    """Start a practice: which assignment (or practice) and the rating before."""
+
+    assignment_id: uuid.UUID | None = None
+    practice_id: PracticeId | None = None
+    pre_distress: Distress
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if (self.assignment_id is None) == (self.practice_id is None):
+            raise ValueError("send exactly one of assignment_id or practice_id")
+        return self
+
+
+class SessionFinish(StrictModel):
+    """Finish a practice: the rating after, and any backdraft noticed."""
+
+    post_distress: Distress
+    backdraft: list[Backdraft] = Field(
+        default_factory=list,
+        max_length=4,
+        description=(
+            "Hard things that came up: thoughts or beliefs, emotions, body aches, behaviours"
+        ),
+    )
+    note: Note = ""
+    safety_concern: bool = False
+
+
+class ReasonOut(BaseModel):
+    """Why the dose is what it is (R11)."""
+
+    rule: str
+    text: str
+
+
+class DoseOut(BaseModel):
+    """The current dose."""
+
+    level: int
+    prompts_per_day: int
+    on_hold: bool
+    paused: bool
+    at: datetime | None
+    changed: bool
+    reasons: list[ReasonOut]
+
+
+class DoseHistoryItem(DoseOut):
+    """One stored decision with what triggered it."""
+
+    id: int
+    event: str
+    inputs: dict
+
+
+class ResourceItemOut(BaseModel):
+    """One place to turn to."""
+
+    label: str
+    text: str
+    phone: str | None
+    url: str | None
+
+
+class CrisisOut(BaseModel):
+    """Crisis resources."""
+
+    intro: str
+    items: list[ResourceItemOut]
+    source: str
+
+
+class Links(BaseModel):
+    """Where to fetch the practice."""
+
+    script: str
+    audio: str | None
+    captions: str | None
+
+
+class SessionStarted(BaseModel):
+    """What to practise now, chosen by the current dose."""
+
+    id: uuid.UUID
+    practice_id: str
+    practice_title: str
+    level: int
+    substituted: bool
+    note: str
+    links: Links
+    dose: DoseOut
+    crisis: CrisisOut | None = None
+
+
+class SessionFinished(BaseModel):
+    """The reply to a finished practice and the next dose."""
+
+    id: uuid.UUID
+    reply: str
+    dose: DoseOut | None
+    crisis: CrisisOut | None = None
+
+
+class CheckInOut(BaseModel):
+    """A stored check-in and what it changed."""
+
+    id: uuid.UUID
+    at: datetime
+    distress: int
+    reply: str
+    dose: DoseOut | None
+    crisis: CrisisOut | None = None
+
+
+class DoseSettingsIn(StrictModel):
+    """The therapist's bounds on the dose (R10); omitted fields keep their value."""
+
+    pinned_level: Level | None = Field(default=None, description="Fix the level; null unpins")
+    start_level: Level | None = None
+    min_level: Level | None = None
+    max_level: Level | None = None
+    window_threshold: Annotated[int, Field(ge=1, le=10)] | None = None
+    crisis_threshold: Annotated[int, Field(ge=1, le=10)] | None = None
+    paused: bool | None = None
+
+
+class HoldRelease(StrictModel):
+    """Lift a safety hold, with a note for the record."""
+
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class AlertOut(BaseModel):
+    """An alert for the therapist."""
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    client_name: str
+    created_at: datetime
+    severity: Literal["urgent", "routine"]
+    kind: str
+    message: str
+    status: Literal["open", "acknowledged"]
+    acknowledged_at: datetime | None
+
+
+class SessionOut(BaseModel):
+    """A practice session in the client's record."""
+
+    id: uuid.UUID
+    practice_id: str
+    level: int
+    substituted: bool
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    pre_distress: int
+    post_distress: int | None
+    backdraft: list[str]
+    safety_concern: bool
+    note: str
+
+
+class ReportsOut(BaseModel):
+    """A client's reports in a time range."""
+
+    sessions: list[SessionOut]
+    checkins: list[CheckInOut]

@@ -1,0 +1,175 @@
+"""A client's own reports: check-ins, practice sessions, the dose and crisis resources."""
+
+import uuid
+
+from care import clients, crisis, reports
+from care.errors import NotFound
+from care.models import Client, User
+from care.schemas_practice import (
+    CheckInCreate,
+    CheckInOut,
+    CrisisOut,
+    DoseOut,
+    Links,
+    ReasonOut,
+    SessionFinish,
+    SessionFinished,
+    SessionStart,
+    SessionStarted,
+)
+from service import db
+from service.api import api
+from service.library import library
+
+CLIENT = ("client",)
+
+
+def own_record(user: User) -> Client:
+    """The signed-in client's record."""
+    record = clients.for_user(db.session(), user)
+    if record is None:
+        raise NotFound("no client record belongs to this login; ask your therapist")
+    return record
+
+
+def dose_out(client: Client, decision, *, for_client: bool = False) -> DoseOut:
+    """The dose (the cached one when no decision is at hand). The reasons are written for the
+    therapist in clinical words, so a client's copy leaves them out."""
+    if decision is None:
+        return DoseOut(
+            level=client.dose_level,
+            prompts_per_day=client.dose_prompts,
+            on_hold=client.on_hold,
+            paused=client.dose_paused,
+            at=client.dose_updated_at,
+            changed=False,
+            reasons=[],
+        )
+    return DoseOut(
+        level=decision.level,
+        prompts_per_day=decision.prompts_per_day,
+        on_hold=decision.on_hold,
+        paused=decision.paused,
+        at=decision.at,
+        changed=decision.changed,
+        reasons=[]
+        if for_client
+        else [ReasonOut(rule=r.rule, text=r.text) for r in decision.reasons],
+    )
+
+
+def crisis_out(client: Client) -> CrisisOut:
+    """The crisis resources for this client's therapist."""
+    resources = crisis.for_therapist(db.session(), client.therapist_id)
+    return CrisisOut.model_validate(resources.model_dump(mode="json"))
+
+
+@api.operation(
+    "POST",
+    "/me/checkins",
+    summary="Check in with a distress rating",
+    tags=["me"],
+    roles=CLIENT,
+    body=CheckInCreate,
+    response=CheckInOut,
+    status=201,
+)
+def create_checkin(user: User, body: CheckInCreate):
+    """A rating at or above the crisis threshold, or a safety concern, returns the crisis
+    resources in this same response and alerts the therapist at once (R5)."""
+    client = own_record(user)
+    row, reply, decision, is_crisis = reports.check_in(db.session(), client, body)
+    return CheckInOut(
+        id=row.id,
+        at=row.at,
+        distress=row.distress,
+        reply=reply,
+        dose=dose_out(client, decision, for_client=True),
+        crisis=crisis_out(client) if is_crisis else None,
+    ), 201
+
+
+@api.operation(
+    "POST",
+    "/me/sessions",
+    summary="Start a practice",
+    tags=["me"],
+    roles=CLIENT,
+    body=SessionStart,
+    response=SessionStarted,
+    status=201,
+    errors=(404, 409),
+)
+def start_session(user: User, body: SessionStart):
+    """Records the rating before and returns the practice and level the current dose chooses
+    (the entry practice stands in below the assignment's lowest level)."""
+    client = own_record(user)
+    row, practice, level, substituted, note, decision, is_crisis = reports.start_session(
+        db.session(), library(), client, body
+    )
+    links = Links(script="", audio=None, captions=None)
+    title = ""
+    if practice is not None:
+        base = f"/api/v1/practices/{practice.id}"
+        links = Links(
+            script=f"{base}/script?level={level}&format=html",
+            audio=None if practice.text_only else f"{base}/audio?level={level}&format=mp3",
+            captions=None if practice.text_only else f"{base}/captions.vtt?level={level}",
+        )
+        title = practice.title
+    return SessionStarted(
+        id=row.id,
+        practice_id=practice.id if practice else "",
+        practice_title=title,
+        level=level,
+        substituted=substituted,
+        note=note,
+        links=links,
+        dose=dose_out(client, decision, for_client=True),
+        crisis=crisis_out(client) if is_crisis else None,
+    ), 201
+
+
+@api.operation(
+    "POST",
+    "/me/sessions/{session_id}/finish",
+    summary="Finish a practice",
+    tags=["me"],
+    roles=CLIENT,
+    body=SessionFinish,
+    response=SessionFinished,
+    errors=(409,),
+)
+def finish_session(user: User, session_id: uuid.UUID, body: SessionFinish):
+    """Records the rating after and any backdraft; replies kindly and returns the next dose."""
+    client = own_record(user)
+    row, reply, decision, is_crisis = reports.finish_session(db.session(), client, session_id, body)
+    return SessionFinished(
+        id=row.id,
+        reply=reply,
+        dose=dose_out(client, decision, for_client=True),
+        crisis=crisis_out(client) if is_crisis else None,
+    )
+
+
+@api.operation(
+    "GET", "/me/dose", summary="My current dose", tags=["me"], roles=CLIENT, response=DoseOut
+)
+def my_dose(user: User):
+    """Level and prompts a day (the reasons are for the therapist's eyes)."""
+    client = own_record(user)
+    out = dose_out(client, None)
+    return out
+
+
+@api.operation(
+    "GET",
+    "/me/crisis-resources",
+    summary="Crisis resources",
+    tags=["me"],
+    roles=CLIENT,
+    response=CrisisOut,
+)
+def my_crisis_resources(user: User):
+    """Always available, whatever the dose."""
+    return crisis_out(own_record(user))
