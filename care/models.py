@@ -68,6 +68,10 @@ class Client(SQLModel, table=True):
     window_threshold: int = DEFAULT_WINDOW_THRESHOLD
     crisis_threshold: int = DEFAULT_CRISIS_THRESHOLD
     pinned_level: int | None = None
+    # Channels: the in-app inbox always; email unless switched off; one gentle reminder only
+    # if the client asked for it.
+    email_prompts: bool = True
+    reminders: bool = False
     entry_practice_id: str = Field(default="watching-kindness", max_length=80)
     # The latest dose decision, cached for quick reads (the scheduler, dashboards). The
     # decisions table holds the history; these are rewritten after every decision.

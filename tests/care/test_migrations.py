@@ -5,6 +5,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import care.models
+import care.models_delivery
 import care.models_practice  # noqa: F401
 from care import migrate
 

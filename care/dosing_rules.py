@@ -1,0 +1,390 @@
+"""The dose rules, one handler per kind of event; `care.dosing.step` dispatches to them.
+
+Each handler takes the state and one event and returns an `Outcome`: the next state, the
+reasons in plain words for the therapist (R11), and whom to tell. Rule ids are those of
+CLINICAL.md section 5. The shape of the policy: step up slowly (R2), step down fast (R3),
+hold at once on crisis and let only the therapist lift it (R5), lower frequency rather than
+level when prompts go unanswered (R9), and always stay inside the therapist's bounds (R10).
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from care.dosing_model import (
+    HOLD_LEVEL,
+    CheckIn,
+    DoseSettings,
+    DoseState,
+    HoldReleased,
+    Paused,
+    PromptCompleted,
+    PromptMissed,
+    Reason,
+    Resumed,
+    SessionAbandoned,
+    SessionFinished,
+    SessionStarted,
+    SettingsChanged,
+    prompts_per_day,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one rule handler decided: the next state, why, and whom to tell."""
+
+    state: DoseState
+    reasons: tuple[Reason, ...]
+    notify: bool = False
+    urgent: bool = False
+    crisis: bool = False
+
+
+def floor_level(settings: DoseSettings) -> int:
+    """The lowest practice level: the therapist's minimum, and never 0 (0 is only the hold)."""
+    return max(1, settings.min_level)
+
+
+def resting_level(settings: DoseSettings, level: int) -> int:
+    """Where the level must sit under these settings: the pin, else inside [min, max] (R10)."""
+    if settings.pinned_level is not None:
+        return settings.pinned_level
+    return min(max(level, floor_level(settings)), settings.max_level)
+
+
+def _move(state: DoseState, level: int, at: datetime) -> DoseState:
+    """Set a practice level; a real change restarts the R2 run and the change clock."""
+    if level == state.level:
+        return state
+    # A reduction bigger than the new level allows would hide restorations (R9), so fit it.
+    most_cut = max(0, state.settings.prompts_by_level[level] - 1)
+    return replace(
+        state,
+        level=level,
+        steady_run=(),
+        last_change_at=at,
+        frequency_reduction=min(state.frequency_reduction, most_cut),
+    )
+
+
+def _a_day(count: int) -> str:
+    return f"{count} prompt a day" if count == 1 else f"{count} prompts a day"
+
+
+# R5 safety hold -------------------------------------------------------------------------
+
+
+def _crisis_signs(settings: DoseSettings, ratings: dict[str, int], concern: bool) -> list[str]:
+    signs = [
+        f"{name} was {value}, at or above the crisis threshold of {settings.crisis_threshold}"
+        for name, value in ratings.items()
+        if value >= settings.crisis_threshold
+    ]
+    if concern:
+        signs.append("the client said they may harm themselves")
+    return signs
+
+
+def _hold(state: DoseState, at: datetime, signs: list[str]) -> Outcome:
+    """R5: hold at once; no algorithm handles a crisis, so the therapist is alerted urgently."""
+    why = "; ".join(signs)
+    if state.on_hold:
+        text = f"Still on hold: {why}. Crisis resources shown; urgent alert to the therapist."
+        return Outcome(state, (Reason("R5", text),), notify=True, urgent=True, crisis=True)
+    text = (
+        f"On hold at once (level {state.level} to 0): {why}. No practice prompts; crisis "
+        "resources shown; urgent alert to the therapist, who alone can lift the hold."
+    )
+    held = replace(
+        state, level=HOLD_LEVEL, on_hold=True, steady_run=(), last_change_at=at, missed_in_row=0
+    )
+    return Outcome(held, (Reason("R5", text),), notify=True, urgent=True, crisis=True)
+
+
+_HELD = Reason("R5", "No change: on hold until the therapist lifts it.")
+
+
+# Finished sessions: R2, R3, R4, R5, R9, R12 ---------------------------------------------
+
+
+def rough_signs(settings: DoseSettings, event: SessionFinished) -> list[str]:
+    """Why a finished session was intolerable (R3, R4); an empty list means it was steady."""
+    signs = []
+    if event.post >= settings.window_threshold:
+        signs.append(
+            f"post-practice distress was {event.post}, at or above the window threshold "
+            f"of {settings.window_threshold}"
+        )
+    rise = event.post - event.pre
+    if rise >= settings.rise_threshold:
+        signs.append(
+            f"distress rose from {event.pre} to {event.post}, a rise of {rise} "
+            f"(a rise of {settings.rise_threshold} or more is too much)"
+        )
+    if event.backdraft:
+        signs.append(f"backdraft was reported ({', '.join(sorted(event.backdraft))})")
+    return signs
+
+
+def on_session_finished(state: DoseState, event: SessionFinished) -> Outcome:
+    """Judge a finished session: crisis holds, rough steps down, steady may step up."""
+    settings = state.settings
+    rough = rough_signs(settings, event)
+    previous_rough_at = state.last_rough_at
+    # R9: any completed session, rough or not, ends a run of missed prompts.
+    state = replace(
+        state, missed_in_row=0, last_rough_at=event.at if rough else state.last_rough_at
+    )
+    extra: tuple[Reason, ...] = ()
+    if event.backdraft:
+        # R4 (000:291): expected in this work, never the client's fault; the therapist sees it.
+        forms = ", ".join(sorted(event.backdraft))
+        text = f"Backdraft reported ({forms}): expected, not a failure; the therapist sees it."
+        extra += (Reason("R4", text),)
+    if rough:
+        # R12 (004:580-581): hidden trauma surfaces in practice, so a rough session is never silent.
+        text = f"Sent to the therapist: a rough session (before {event.pre}, after {event.post})."
+        extra += (Reason("R12", text),)
+    ratings = {"pre-practice distress": event.pre, "post-practice distress": event.post}
+    signs = _crisis_signs(settings, ratings, event.safety_concern)
+    if signs:
+        out = _hold(state, event.at, signs)
+    elif state.on_hold:
+        out = Outcome(state, (_HELD,), notify=bool(rough))
+    elif rough:
+        out = _step_down(state, event.at, rough, previous_rough_at)
+    else:
+        out = _steady(state, event.at)
+    return replace(out, reasons=out.reasons + extra)
+
+
+def _step_down(
+    state: DoseState, at: datetime, signs: list[str], previous_rough_at: datetime | None
+) -> Outcome:
+    """R3 (004:805-818; 000:293): one rough session steps down at once; two in a week drop."""
+    settings, level = state.settings, state.level
+    why = "; ".join(signs)
+    strikes = settings.two_strikes_days
+    second = (
+        previous_rough_at is not None
+        and 0 <= settings.days_between(previous_rough_at, at) <= strikes
+    )
+    if settings.pinned_level is not None:
+        # R10: the pin is the therapist's call; the policy reports and does not move.
+        text = f"Stayed at level {level}, pinned by the therapist, although {why}."
+        return Outcome(replace(state, steady_run=()), (Reason("R10-pin", text),), notify=True)
+    floor = floor_level(settings)
+    target = floor if second else max(floor, level - 1)
+    if second and target < level:
+        text = (
+            f"Dropped from {level} to {target}: a second rough session within {strikes} "
+            f"days; {why}."
+        )
+    elif second:
+        text = (
+            f"Stayed at level {level}, the lowest allowed: a second rough session within "
+            f"{strikes} days; {why}."
+        )
+    elif target < level:
+        text = f"Stepped down from {level} to {target} at once: {why}."
+    else:
+        text = f"Stayed at level {level}, the lowest allowed: {why}."
+    # Never raise after a rough session: the steady run starts again from nothing.
+    moved = replace(_move(state, target, at), steady_run=())
+    return Outcome(moved, (Reason("R3", text),), notify=True)
+
+
+def _steady(state: DoseState, at: datetime) -> Outcome:
+    """R2 (004:585-623): warm up slowly; one level up only after a steady run on several days."""
+    settings = state.settings
+    reasons: tuple[Reason, ...] = ()
+    if state.frequency_reduction > 0:
+        # R9, gentle return: each steady completed session gives back one step of frequency.
+        state = replace(state, frequency_reduction=state.frequency_reduction - 1)
+        now = prompts_per_day(state.level, settings, state.frequency_reduction)
+        text = f"Prompts raised back one step, to {_a_day(now)}, after a steady session."
+        reasons += (Reason("R9", text),)
+    run = (*state.steady_run, at)
+    state = replace(state, steady_run=run)
+    need = settings.step_up_sessions
+    days = len({settings.local_date(t) for t in run})
+    need_days = settings.step_up_distinct_days
+    since = settings.days_between(state.last_change_at or at, at)
+    need_since = settings.step_up_min_days_since_change
+    level = state.level
+    if settings.pinned_level is not None:
+        why = Reason("R10-pin", f"No change: the therapist pinned the level at {level}.")
+    elif level >= settings.max_level:
+        why = Reason("R2", f"No change: level {level} is the highest the therapist allows.")
+    elif state.paused:
+        why = Reason("R10", "No change: the level does not go up while practice is paused.")
+    elif len(run) < need:
+        why = Reason("R2", f"No change: {len(run)} of {need} steady sessions so far at this level.")
+    elif days < need_days:
+        text = f"{len(run)} steady sessions, but on {days} of {need_days} different days so far"
+        why = Reason("R2", f"No change: {text}.")
+    elif since < need_since:
+        text = f"{len(run)} steady sessions, but {since} of {need_since} days since the last change"
+        why = Reason("R2", f"No change: {text}.")
+    else:
+        text = (
+            f"Stepped up from {level} to {level + 1}: {len(run)} steady sessions in a row "
+            f"on {days} different days, {since} days since the last change."
+        )
+        return Outcome(_move(state, level + 1, at), (*reasons, Reason("R2", text)))
+    return Outcome(state, (*reasons, why))
+
+
+# Other client events: R2, R5, R9 ---------------------------------------------------------
+
+
+def on_session_started(state: DoseState, event: SessionStarted) -> Outcome:
+    """A crisis rating before practice holds at once (R5); otherwise nothing moves."""
+    signs = _crisis_signs(state.settings, {"pre-practice distress": event.pre}, False)
+    if signs:
+        return _hold(state, event.at, signs)
+    if state.on_hold:
+        return Outcome(state, (_HELD,))
+    text = f"No change: a session started with distress {event.pre}."
+    return Outcome(state, (Reason("R11", text),))
+
+
+def on_session_abandoned(state: DoseState, event: SessionAbandoned) -> Outcome:
+    """An unfinished session breaks the steady run (R2); it is not counted as a failure."""
+    if state.on_hold:
+        return Outcome(state, (_HELD,))
+    text = "No change: an unfinished session starts the count of steady sessions again."
+    return Outcome(replace(state, steady_run=()), (Reason("R2", text),))
+
+
+def on_check_in(state: DoseState, event: CheckIn) -> Outcome:
+    """A check-in only matters for safety: a crisis rating or concern holds at once (R5)."""
+    signs = _crisis_signs(
+        state.settings, {"check-in distress": event.distress}, event.safety_concern
+    )
+    if signs:
+        return _hold(state, event.at, signs)
+    if state.on_hold:
+        return Outcome(state, (_HELD,))
+    text = (
+        f"No change: check-in distress {event.distress} is below the crisis threshold "
+        f"of {state.settings.crisis_threshold}."
+    )
+    return Outcome(state, (Reason("R11", text),))
+
+
+def on_prompt_missed(state: DoseState, event: PromptMissed) -> Outcome:
+    """R9 (000:219): after misses in a row, fewer prompts and a word to the therapist, no more."""
+    if state.on_hold or state.paused:
+        return Outcome(
+            state, (Reason("R9", "No change: no prompts are due while on hold or paused."),)
+        )
+    settings, level = state.settings, state.level
+    missed, limit = state.missed_in_row + 1, settings.missed_in_row_limit
+    if missed < limit:
+        text = (
+            f"No change: {missed} missed {'prompt' if missed == 1 else 'prompts'} in a row "
+            f"(frequency is lowered after {limit}); no extra reminder is sent."
+        )
+        return Outcome(replace(state, missed_in_row=missed), (Reason("R9", text),))
+    # The count starts again, so another run of misses lowers frequency one more step.
+    state = replace(state, missed_in_row=0)
+    before = prompts_per_day(level, settings, state.frequency_reduction)
+    if before <= 1:
+        text = (
+            f"{limit} missed prompts in a row; already at one prompt a day, so nothing is "
+            f"lowered; the level stays at {level}. The therapist is told; no extra reminder."
+        )
+        return Outcome(state, (Reason("R9", text),), notify=True)
+    state = replace(state, frequency_reduction=state.frequency_reduction + 1)
+    after = prompts_per_day(level, settings, state.frequency_reduction)
+    text = (
+        f"Prompts lowered from {before} to {after} a day after {limit} missed prompts in a "
+        f"row; the level stays at {level}. Not practising is not failure: no extra reminder."
+    )
+    return Outcome(state, (Reason("R9", text),), notify=True)
+
+
+def on_prompt_completed(state: DoseState, event: PromptCompleted) -> Outcome:
+    """A practised prompt ends a run of misses (R9); the dose itself does not move."""
+    text = "No change: a prompt was answered with practice, so missed prompts count from zero."
+    return Outcome(replace(state, missed_in_row=0), (Reason("R9", text),))
+
+
+# Therapist events: R5 release, R10 ------------------------------------------------------
+
+
+def on_settings_changed(state: DoseState, event: SettingsChanged) -> Outcome:
+    """R10 (004:349-355): new bounds, pin or thresholds apply at once; a hold stays."""
+    new = event.settings
+    problems = new.validate()
+    if problems:
+        raise ValueError(f"invalid dose settings: {problems}")
+    state = replace(state, settings=new)
+    if state.on_hold:
+        text = f"Settings updated by {event.by}; the hold stays until the therapist lifts it."
+        return Outcome(state, (Reason("R10", text),))
+    level, target = state.level, resting_level(new, state.level)
+    if target == level:
+        text = (
+            f"Settings updated by {event.by}; level {level} already fits them "
+            f"({_a_day(state.prompts)})."
+        )
+        return Outcome(state, (Reason("R10", text),))
+    rule, moved = "R10", f"{'Raised' if target > level else 'Lowered'} from {level} to {target}"
+    if new.pinned_level is not None:
+        rule, text = "R10-pin", f"{moved} at once: {event.by} pinned the level at {target}."
+    elif target > level:
+        text = f"{moved} at once: {event.by} set the lowest level to {new.min_level}."
+    else:
+        text = f"{moved} at once: {event.by} set the highest level to {new.max_level}."
+    return Outcome(_move(state, target, event.at), (Reason(rule, text),))
+
+
+def on_hold_released(state: DoseState, event: HoldReleased) -> Outcome:
+    """R5: only the therapist lifts a hold; practice restarts at the bottom (or the pin)."""
+    if not state.on_hold:
+        return Outcome(state, (Reason("R5", "No change: there is no hold to lift."),))
+    settings = state.settings
+    # Restart lukewarm (004:585-604): the lowest level, with the R2 run and clock from now.
+    level = resting_level(settings, floor_level(settings))
+    resumed = replace(state, on_hold=False, level=HOLD_LEVEL, missed_in_row=0)
+    resumed = _move(resumed, level, event.at)
+    text = (
+        f"Hold lifted by {event.by}: practice restarts at level {level}; steady sessions "
+        "are counted afresh from today."
+    )
+    return Outcome(resumed, (Reason("R5", text),))
+
+
+def on_paused(state: DoseState, event: Paused) -> Outcome:
+    """R10: a pause stops prompts but keeps the level; it is not a hold."""
+    if state.paused:
+        return Outcome(state, (Reason("R10", "No change: practice is already paused."),))
+    text = f"Paused by {event.by}: no practice prompts until resumed; the level stays."
+    return Outcome(replace(state, paused=True, missed_in_row=0), (Reason("R10", text),))
+
+
+def on_resumed(state: DoseState, event: Resumed) -> Outcome:
+    """R10: prompts start again at the kept level."""
+    if not state.paused:
+        return Outcome(state, (Reason("R10", "No change: practice was not paused."),))
+    state = replace(state, paused=False)
+    text = f"Resumed by {event.by}: prompts start again ({_a_day(state.prompts)})."
+    if state.on_hold:
+        text = f"Resumed by {event.by}; still on hold until the therapist lifts it."
+    return Outcome(state, (Reason("R10", text),))
+
+
+HANDLERS = {
+    SessionFinished: on_session_finished,
+    SessionStarted: on_session_started,
+    SessionAbandoned: on_session_abandoned,
+    CheckIn: on_check_in,
+    PromptMissed: on_prompt_missed,
+    PromptCompleted: on_prompt_completed,
+    SettingsChanged: on_settings_changed,
+    HoldReleased: on_hold_released,
+    Paused: on_paused,
+    Resumed: on_resumed,
+}
