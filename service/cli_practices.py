@@ -1,6 +1,7 @@
 """`hearth practices list|show|render`: the library from the command line."""
 
 import json
+import shutil
 import sys
 
 import click
@@ -9,6 +10,9 @@ from flask.cli import with_appcontext
 from practices import FORMATS, LevelNotOffered, Personalisation, UnknownPractice, render
 from practices.timing import estimate_seconds
 from service.library import library
+
+AUDIO_FORMATS = ("wav", "mp3", "ogg", "vtt")
+ALL_FORMATS = (*FORMATS, *AUDIO_FORMATS)
 
 
 @click.group("practices", help="The practice library.")
@@ -75,10 +79,13 @@ def show_command(practice_id: str):
     "fmt",
     default="text",
     show_default=True,
-    help=f"One of {', '.join(FORMATS)} (audio formats arrive with the media issue).",
+    help=f"One of {', '.join(ALL_FORMATS)}; audio and captions need -o.",
 )
 @click.option("--name", default=None, help="The name to use in the script.")
 @click.option("--touch", default=None, help="The touch alternative to offer.")
+@click.option("--voice", default=None, help="Voice id (see `hearth voices`).")
+@click.option("--rate", type=int, default=None, help="Words per minute, 80-260.")
+@click.option("--pitch", type=int, default=None, help="Pitch 0-99.")
 @click.option(
     "-o",
     "--output",
@@ -86,13 +93,22 @@ def show_command(practice_id: str):
     help="Write to this file instead of standard output.",
 )
 @with_appcontext
-def render_command(practice_id, level, fmt, name, touch, output):
-    """Render one variant of a practice."""
+def render_command(practice_id, level, fmt, name, touch, voice, rate, pitch, output):
+    """Render one variant of a practice as text, audio or captions."""
     practice = _get(practice_id)
-    if fmt not in FORMATS:
+    if fmt not in ALL_FORMATS:
         raise click.BadParameter(
-            f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}", param_hint="--format"
+            f"unknown format {fmt!r}; formats: {', '.join(ALL_FORMATS)}", param_hint="--format"
         )
+    if fmt in AUDIO_FORMATS:
+        if not output:
+            raise click.BadParameter(
+                "audio and captions go to a file: add -o FILE", param_hint="--output"
+            )
+        _render_media(
+            practice, level or practice.levels[0], fmt, name, touch, voice, rate, pitch, output
+        )
+        return
     try:
         person = Personalisation(name=name, touch=touch)
         text = render(practice, level or practice.levels[0], fmt, person)
@@ -106,6 +122,51 @@ def render_command(practice_id, level, fmt, name, touch, output):
         click.echo(f"wrote {output}", err=True)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _render_media(practice, level, fmt, name, touch, voice, rate, pitch, output) -> None:
+    from media.errors import MediaError
+    from media.render import render_audio, render_captions
+    from media.voice import VoiceSettings
+    from service import media
+
+    try:
+        person = Personalisation(name=name, touch=touch)
+        settings = VoiceSettings.from_client(voice, rate, pitch)
+        practice.variant(level)
+        common = {
+            "store": media.store(),
+            "digest": library().digest(practice.id),
+            "pool": media.pool(),
+        }
+        if fmt == "vtt":
+            result = render_captions(practice, level, person, settings, **common)
+        else:
+            result = render_audio(practice, level, person, settings, fmt, **common)
+    except LevelNotOffered as error:
+        raise click.BadParameter(str(error), param_hint="--level") from None
+    except MediaError as error:
+        raise click.ClickException(str(error)) from None
+    shutil.copyfile(result.path, output)
+    seconds = getattr(result, "total_seconds", None)
+    length = f", {seconds / 60:.1f} minutes" if seconds else ""
+    click.echo(
+        f"wrote {output} ({fmt}{length}{', from the cache' if result.cached else ''})", err=True
+    )
+
+
+@click.command("voices")
+@with_appcontext
+def voices_command():
+    """List the installed voices (ids for --voice and the client settings)."""
+    from media.errors import MediaError
+    from media.voice import DEFAULT_VOICE, voices_table
+
+    try:
+        click.echo(voices_table())
+    except MediaError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"default: {DEFAULT_VOICE}")
 
 
 def _get(practice_id: str):

@@ -21,10 +21,9 @@ def store() -> MediaStore:
 
 
 def pool():
-    """This process's speech pool (spawned on first use, never at import or app creation)."""
-    from media.tts import shared_pool
-
-    return shared_pool(workers=current_app.config["HEARTH_SETTINGS"].tts_workers)
+    """None: media starts this process's shared speech pool (HEARTH_TTS_WORKERS workers) only
+    when something must really be synthesised, so cache hits never spawn workers."""
+    return None
 
 
 def voice_settings(client: Client | None, *, voice=None, rate=None, pitch=None) -> VoiceSettings:

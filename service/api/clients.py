@@ -15,6 +15,18 @@ from service.api.schemas import ListQuery, Page
 THERAPIST = ("therapist",)
 
 
+def _check_voice(body) -> None:
+    # The voice list comes from the speech engine itself, so an unknown id is caught here
+    # rather than at the client's first listen.
+    if getattr(body, "voice", None):
+        from media.errors import UnknownVoice
+        from media.voice import list_voices
+
+        ids = [v.id for v in list_voices()]
+        if body.voice.lower() not in ids:
+            raise UnknownVoice(body.voice, ids)
+
+
 def _invitation(secret: str, token) -> Invitation:
     base = current_app.config["HEARTH_SETTINGS"].base_url
     return Invitation(
@@ -35,6 +47,7 @@ def _invitation(secret: str, token) -> Invitation:
 )
 def create_client(user: User, body: ClientCreate):
     """With an email, a client login is created and a one-time invitation returned."""
+    _check_voice(body)
     session = db.session()
     client, secret = clients.create_client(session, user, body)
     invitation = None
@@ -99,6 +112,7 @@ def get_client(user: User, client_id: uuid.UUID):
 )
 def update_client(user: User, client_id: uuid.UUID, body: ClientUpdate):
     """Only the fields sent change; a broken rule changes nothing."""
+    _check_voice(body)
     session = db.session()
     client = clients.update_client(session, user, client_id, body)
     session.commit()

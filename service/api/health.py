@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from media.voice import availability
 from service import db
 from service.api import api
 from service.api.schemas import Health
@@ -32,7 +33,14 @@ def health():
     try:
         with db.engine().connect() as connection:
             connection.execute(text("SELECT 1"))
-        return Health(status="ok", version=hearth_version(), database="ok")
+        speech = availability()
+        return Health(
+            status="ok",
+            version=hearth_version(),
+            database="ok",
+            speech="ok" if speech is None else "unavailable",
+            detail=speech or "",
+        )
     except SQLAlchemyError as error:
         return (
             Health(

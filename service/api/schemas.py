@@ -70,4 +70,5 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
     database: Literal["ok", "unreachable"]
+    speech: Literal["ok", "unavailable"] = "ok"
     detail: str = ""

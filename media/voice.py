@@ -1,0 +1,141 @@
+"""Voice settings, the installed voices, and a cheap check that speech can work at all."""
+
+import ctypes
+import ctypes.util
+import functools
+import shutil
+import threading
+from dataclasses import dataclass
+from importlib import metadata
+
+from media.errors import InvalidPitch, InvalidRate, SpeechUnavailable
+
+# espeak-ng's British English voice: its default English voice, the best tested, and clear at
+# slow rates. Listeners who prefer another accent pick one from list_voices().
+DEFAULT_VOICE = "gmw/en"
+DEFAULT_RATE = 140  # words per minute; the same calm rate the practice timings assume
+DEFAULT_PITCH = 40  # espeak's scale is 0-99 with 50 neutral; a little lower sounds calmer
+RATE_RANGE = (InvalidRate.LOW, InvalidRate.HIGH)
+PITCH_RANGE = (0, 99)
+
+
+def _whole(value: object) -> bool:
+    # bool is an int subclass; `rate=True` is a bug, not one word a minute.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """How a client's practices sound: espeak-ng voice id, words per minute, pitch 0-99."""
+
+    voice: str = DEFAULT_VOICE
+    rate: int = DEFAULT_RATE
+    pitch: int = DEFAULT_PITCH
+
+    def __post_init__(self) -> None:
+        if not _whole(self.rate) or not RATE_RANGE[0] <= self.rate <= RATE_RANGE[1]:
+            raise InvalidRate(self.rate)
+        if not _whole(self.pitch) or not PITCH_RANGE[0] <= self.pitch <= PITCH_RANGE[1]:
+            raise InvalidPitch(self.pitch)
+        if not isinstance(self.voice, str) or not self.voice.strip():
+            raise ValueError("voice must be a voice id such as 'gmw/en'")
+        # espeak-ng reports voice ids in lower case; store them so to keep cache keys stable.
+        object.__setattr__(self, "voice", self.voice.strip().lower())
+
+    @classmethod
+    def from_client(
+        cls, voice: str | None = None, rate: int | None = None, pitch: int | None = None
+    ) -> "VoiceSettings":
+        """Settings from a client record where None means the calm default."""
+        return cls(
+            voice=voice or DEFAULT_VOICE,
+            rate=DEFAULT_RATE if rate is None else rate,
+            pitch=DEFAULT_PITCH if pitch is None else pitch,
+        )
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One installed voice: the id to put in VoiceSettings, a display name, its languages."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+
+
+def usable(voice_id: str) -> bool:
+    """Whether a voice id listed by espeak-ng can really speak on this machine."""
+    # MBROLA voices are listed even without the mbrola program and then produce silence;
+    # variants ("!v/...") modify a voice and are not voices themselves.
+    if voice_id.startswith("!v/"):
+        return False
+    return not (voice_id.startswith("mb/") and shutil.which("mbrola") is None)
+
+
+def _find_library() -> str | None:
+    # The same names pyttsx3's driver tries, found without loading or initialising them.
+    return ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")
+
+
+@functools.cache
+def availability() -> str | None:
+    """None when speech can be synthesised here, else the sentence explaining why not."""
+    if _find_library() is None:
+        return SpeechUnavailable.DEFAULT
+    return None
+
+
+@functools.cache
+def espeak_version() -> str:
+    """The espeak-ng library's version string, or 'missing' (reads it without initialising)."""
+    name = _find_library()
+    if name is None:
+        return "missing"
+    try:
+        library = ctypes.CDLL(name)
+        library.espeak_Info.restype = ctypes.c_char_p
+        return (library.espeak_Info(None) or b"unknown").decode("ascii", "replace")
+    except (OSError, AttributeError):
+        return "unknown"
+
+
+@functools.cache
+def engine_version() -> str:
+    """pyttsx3 and espeak-ng versions, e.g. 'pyttsx3-2.99+espeak-ng-1.51'."""
+    try:
+        pyttsx3_version = metadata.version("pyttsx3")
+    except metadata.PackageNotFoundError:
+        pyttsx3_version = "missing"
+    return f"pyttsx3-{pyttsx3_version}+espeak-ng-{espeak_version()}"
+
+
+_voices_lock = threading.Lock()
+_voices: list[Voice] | None = None
+
+
+def list_voices() -> list[Voice]:
+    """The installed usable voices, asked of a spawned speech worker once per process."""
+    global _voices
+    with _voices_lock:
+        if _voices is None:
+            # Imported here because tts imports this module for VoiceSettings.
+            from media.tts import SpeechPool, running_shared_pool
+
+            pool = running_shared_pool()
+            if pool is not None:
+                _voices = pool.voices()
+            else:
+                # A one-off worker, so a CLI listing leaves no process behind.
+                with SpeechPool(workers=1) as one_off:
+                    _voices = one_off.voices()
+        return list(_voices)
+
+
+def voices_table(voices: list[Voice] | None = None) -> str:
+    """The voices as aligned text lines (id, languages, name) for `hearth voices`."""
+    voices = list_voices() if voices is None else voices
+    width = max((len(v.id) for v in voices), default=2)
+    lines = [f"{'id'.ljust(width)}  {'languages':<16}  name"]
+    for v in sorted(voices, key=lambda v: v.id):
+        lines.append(f"{v.id.ljust(width)}  {','.join(v.languages):<16}  {v.name}")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Helpers shared by the media tests: WAV reading, RMS, a counting pool, the speech skip."""
+
+import threading
+import wave
+from pathlib import Path
+
+import pytest
+
+from media.assemble import SAMPLE_RATE, audioop
+from media.voice import availability
+
+SPEECH_MISSING = availability()
+
+
+def needs_speech() -> None:
+    """Skip the calling test with a clear reason when espeak-ng is not installed."""
+    if SPEECH_MISSING:
+        pytest.skip(f"real speech engine needed: {SPEECH_MISSING}")
+
+
+class CountingPool:
+    """Wraps a pool and counts synthesize calls (optionally slowing them to force overlap)."""
+
+    def __init__(self, inner, delay: float = 0.0) -> None:
+        self.inner = inner
+        self.workers = inner.workers
+        self.delay = delay
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def check_voice(self, voice: str) -> None:
+        """Delegate the voice check."""
+        self.inner.check_voice(voice)
+
+    def synthesize(self, text, settings) -> bytes:
+        """Count, optionally wait, then synthesise for real."""
+        with self._lock:
+            self.calls += 1
+        if self.delay:
+            threading.Event().wait(self.delay)
+        return self.inner.synthesize(text, settings)
+
+
+def read_wav(path: Path) -> bytes:
+    """The PCM frames of a 16-bit mono WAV at SAMPLE_RATE (asserting that format)."""
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, SAMPLE_RATE)
+        return wav.readframes(wav.getnframes())
+
+
+def segment(pcm: bytes, start: float, duration: float) -> bytes:
+    """The PCM between start and start + duration seconds."""
+    a = round(start * SAMPLE_RATE)
+    b = a + round(duration * SAMPLE_RATE)
+    return pcm[2 * a : 2 * b]
+
+
+def rms(pcm: bytes) -> int:
+    """RMS sample value of 16-bit PCM."""
+    return audioop.rms(pcm, 2) if pcm else 0
