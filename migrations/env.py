@@ -5,7 +5,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import care.models
-import care.models_delivery  # noqa: F401
+import care.models_delivery
 import care.models_practice  # noqa: F401
 from care.db import make_engine
 
