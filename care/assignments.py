@@ -203,3 +203,14 @@ def choose_variant(level: int, assignment: Assignment, practice: Practice, entry
         return practice, max(offered), False
     entry_levels = [n for n in entry.levels if n <= max(level, 1)]
     return entry, (max(entry_levels) if entry_levels else entry.levels[0]), True
+
+
+def variant_now(library: Library, client: Client, assignment: Assignment, decisions):
+    """(practice, level, substituted) for this assignment at the client's current dose."""
+    from care.dose import step_ups_since
+
+    practice = library.get(assignment.practice_id)
+    entry = library.get(client.entry_practice_id)
+    raised = step_ups_since(decisions, assignment.created_at)
+    wanted = practice_level(client.dose_level, assignment, raised)
+    return choose_variant(wanted, assignment, practice, entry)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from care import dosing
 from care.models import Client, User
+from care.models_delivery import Prompt
 from care.models_practice import CheckIn, DoseAction, DoseDecision, PracticeSession
 from care.types import utcnow
 
@@ -140,6 +141,27 @@ def gather(session: Session, client: Client, now: datetime | None = None):
                 dosing.CheckIn(row.at, row.distress, row.safety_concern),
             )
         )
+    for row in session.exec(
+        select(Prompt).where(
+            Prompt.client_id == client.id,
+            Prompt.sent_at.is_not(None),
+            Prompt.status.in_(("expired", "completed")),
+        )
+    ):
+        # A prompt that expired unanswered is a miss (R9); an answered one resets the count.
+        if row.status == "expired":
+            events.append(
+                (row.expires_at, 3, f"prompt:{row.id}:missed", dosing.PromptMissed(row.expires_at))
+            )
+        elif row.completed_at is not None:
+            events.append(
+                (
+                    row.completed_at,
+                    3,
+                    f"prompt:{row.id}:completed",
+                    dosing.PromptCompleted(row.completed_at),
+                )
+            )
     events.sort(key=lambda item: (item[0], item[1], item[2]))
     return initial, client.created_at, [(event_id, event) for _, _, event_id, event in events]
 

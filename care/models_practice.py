@@ -135,6 +135,7 @@ class Alert(SQLModel, table=True):
     acknowledged_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     acknowledged_at: datetime | None = _when(default=None, nullable=True)
     decision_id: int | None = Field(default=None, foreign_key="dose_decisions.id")
+    emailed_at: datetime | None = _when(default=None, nullable=True)
 
 
 class CrisisResources(SQLModel, table=True):

@@ -10,7 +10,7 @@ import uuid
 
 from sqlmodel import Session
 
-from care import alerts, assignments, dose, dosing, replies
+from care import alerts, assignments, dose, dosing, prompts, replies
 from care.dosing_rules import rough_signs
 from care.errors import Conflict, Invalid, NotFound
 from care.models import Client
@@ -32,6 +32,7 @@ def _hold_now(session: Session, client: Client, what: str) -> None:
     client.dose_level = 0
     client.dose_prompts = 0
     session.add(client)
+    prompts.cancel_planned(session, client.id, reason="safety hold")
     alerts.raise_alert(
         session,
         client,
@@ -137,11 +138,8 @@ def start_session(session: Session, library: Library, client: Client, data):
         practice, substituted, note = entry, False, ""
         chosen = max([n for n in entry.levels if n <= max(level, 1)] or [entry.levels[0]])
     else:
-        practice = library.get(assignment.practice_id)
-        raised = dose.step_ups_since(decisions, assignment.created_at)
-        wanted = assignments.practice_level(level, assignment, raised)
-        practice, chosen, substituted = assignments.choose_variant(
-            wanted, assignment, practice, entry
+        practice, chosen, substituted = assignments.variant_now(
+            library, client, assignment, decisions
         )
         note = assignment.note
     row = PracticeSession(
@@ -196,6 +194,7 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
             ),
         )
     )
+    prompts.mark_completed(session, client.id, row.practice_id, row.finished_at)
     session.commit()
     decision, _ = _decide(session, client)
     return row, replies.after_session(rough, crisis, sorted(set(data.backdraft))), decision, crisis

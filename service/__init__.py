@@ -58,11 +58,12 @@ def register_logging(app: Flask, settings) -> None:
 
 def register_database(app: Flask) -> None:
     """One engine per app, one session per request, and the password-hashing cost."""
-    from care import passwords
+    from care import passwords, secrets
     from service import db
 
     settings = app.config["HEARTH_SETTINGS"]
     passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
+    secrets.configure(settings.secret_key)
     db.init_app(app)
 
 

@@ -47,8 +47,17 @@ def main() -> None:
 def init_app(app) -> None:
     """Attach the commands to an app (so `flask --app wsgi` has them too)."""
     from service.cli_practices import practices_group, voices_command
+    from service.cli_scheduler import scheduler_group
 
-    for command in (db_group, users_group, demo_command, practices_group, voices_command):
+    commands = (
+        db_group,
+        users_group,
+        demo_command,
+        practices_group,
+        voices_command,
+        scheduler_group,
+    )
+    for command in commands:
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 

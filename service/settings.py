@@ -33,6 +33,9 @@ class Settings:
     practices_dir: Path | None = None
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
+    smtp: dict = field(default_factory=dict)
+    scheduler_plan_seconds: int = 300
+    scheduler_dispatch_seconds: int = 5
     media_max_mb: int = 2048
     tts_workers: int = 1
     extra: dict = field(default_factory=dict)
@@ -123,9 +126,21 @@ def load(env=None) -> Settings:
         practices_dir=_folder(env, "HEARTH_PRACTICES_DIR"),
         argon2_time_cost=_int(env, "HEARTH_ARGON2_TIME_COST", 3, 1, 20),
         argon2_memory_kib=_int(env, "HEARTH_ARGON2_MEMORY_KIB", 64 * 1024, 1024, 4 * 1024 * 1024),
+        smtp=_smtp(env),
+        scheduler_plan_seconds=_int(env, "HEARTH_PLAN_SECONDS", 300, 5, 3600),
+        scheduler_dispatch_seconds=_int(env, "HEARTH_DISPATCH_SECONDS", 5, 1, 600),
         media_max_mb=_int(env, "HEARTH_MEDIA_MAX_MB", 2048, 10, 10_000_000),
         tts_workers=_int(env, "HEARTH_TTS_WORKERS", 1, 1, 16),
     )
+
+
+def _smtp(env) -> dict:
+    """The HEARTH_SMTP_* values (empty when email is not configured)."""
+    if not env.get("HEARTH_SMTP_HOST"):
+        return {}
+    _int(env, "HEARTH_SMTP_PORT", 25, 1, 65535)
+    _choice(env, "HEARTH_SMTP_STARTTLS", "0", ("0", "1"))
+    return {k: v for k, v in env.items() if k.startswith("HEARTH_SMTP_")}
 
 
 def _folder(env, name: str) -> Path | None:

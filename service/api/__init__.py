@@ -10,6 +10,7 @@ from service.api import (  # noqa: E402, F401
     assignments,
     audio,
     clients,
+    delivery,
     dose,
     health,
     me_reports,

@@ -3,14 +3,16 @@
 import json
 import uuid
 
-from care import assignments, audit, clients
+from care import assignments, audit, clients, prompts
 from care.models import User
 from care.models_practice import Assignment
 from care.schemas_practice import AssignmentCreate, AssignmentOut, AssignmentUpdate
 from service import db
 from service.api import api
+from service.api.delivery import check_schedule
 from service.api.schemas import ListQuery, Page, slice_page
 from service.library import library
+from service.planning import replan
 
 THERAPIST = ("therapist",)
 
@@ -50,8 +52,10 @@ def create_assignment(user: User, client_id: uuid.UUID, body: AssignmentCreate):
     (R8), and for therapist-only practices."""
     session = db.session()
     client = clients.get_for_therapist(session, user, client_id)
+    check_schedule(client, body.schedule)
     assignment = assignments.create(session, library(), user, client, body)
     session.commit()
+    replan(client)
     return assignment_out(assignment), 201
 
 
@@ -86,8 +90,11 @@ def update_assignment(user: User, assignment_id: uuid.UUID, body: AssignmentUpda
     session = db.session()
     assignment = assignments.get_for_therapist(session, user, assignment_id)
     client = clients.get_for_therapist(session, user, assignment.client_id)
+    if "schedule" in body.model_fields_set:
+        check_schedule(client, body.schedule)
     assignments.update(session, library(), user, assignment, client, body)
     session.commit()
+    replan(client)
     return assignment_out(assignment)
 
 
@@ -105,6 +112,9 @@ def delete_assignment(user: User, assignment_id: uuid.UUID):
     session = db.session()
     assignment = assignments.get_for_therapist(session, user, assignment_id)
     assignments.remove(session, user, assignment)
+    prompts.cancel_planned(
+        session, assignment.client_id, reason="assignment ended", assignment_id=assignment.id
+    )
     session.commit()
     return None, 204
 

@@ -28,6 +28,7 @@ from service import db
 from service.api import api
 from service.api.me_reports import dose_out
 from service.api.schemas import ListQuery, Page
+from service.planning import replan
 
 THERAPIST = ("therapist",)
 
@@ -185,7 +186,9 @@ def set_dose(user: User, client_id: uuid.UUID, body: DoseSettingsIn):
         detail=",".join(changed),
     )
     session.flush()
-    return _client_dose(client, _latest(session, client))
+    out = _client_dose(client, _latest(session, client))
+    replan(client)
+    return out
 
 
 @api.operation(
@@ -215,7 +218,9 @@ def release_hold(user: User, client_id: uuid.UUID, body: HoldRelease):
         client_id=client.id,
     )
     session.flush()
-    return _client_dose(client, _latest(session, client))
+    out = _client_dose(client, _latest(session, client))
+    replan(client)
+    return out
 
 
 class ReportsQuery(BaseModel):

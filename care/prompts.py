@@ -1,0 +1,86 @@
+"""Prompts in the care record: the client's inbox, what a therapist sees, and cancellation."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from care.errors import Conflict, NotFound
+from care.models_delivery import Prompt
+from care.types import utcnow
+
+VISIBLE = ("sent", "delivered", "opened", "completed")
+FINAL = ("completed", "expired", "cancelled", "failed")
+
+
+def cancel_planned(
+    session: Session, client_id: uuid.UUID, *, reason: str, assignment_id: uuid.UUID | None = None
+) -> int:
+    """Cancel every prompt not yet sent (a hold, a pause, an ended assignment)."""
+    statement = select(Prompt).where(Prompt.client_id == client_id, Prompt.status == "planned")
+    if assignment_id is not None:
+        statement = statement.where(Prompt.assignment_id == assignment_id)
+    count = 0
+    for prompt in session.exec(statement):
+        prompt.status = "cancelled"
+        prompt.last_error = reason[:500]
+        prompt.updated_at = utcnow()
+        session.add(prompt)
+        count += 1
+    return count
+
+
+def inbox(session: Session, client_id: uuid.UUID, now: datetime | None = None) -> list[Prompt]:
+    """The client's current prompts: sent, not expired, not completed; newest first."""
+    now = now or utcnow()
+    statement = (
+        select(Prompt)
+        .where(
+            Prompt.client_id == client_id,
+            Prompt.sent_at.is_not(None),
+            Prompt.status.in_(("sent", "delivered", "opened", "sending", "planned")),
+            Prompt.expires_at > now,
+        )
+        .order_by(Prompt.scheduled_at.desc())
+    )
+    return list(session.exec(statement))
+
+
+def own_prompt(session: Session, client_id: uuid.UUID, prompt_id: uuid.UUID) -> Prompt:
+    """One of this client's prompts, or NotFound."""
+    prompt = session.get(Prompt, prompt_id)
+    if prompt is None or prompt.client_id != client_id:
+        raise NotFound("no prompt with this id among yours")
+    return prompt
+
+
+def mark_opened(session: Session, prompt: Prompt, now: datetime | None = None) -> Prompt:
+    """The client (or their app) opened the prompt; opening twice is harmless."""
+    now = now or utcnow()
+    if prompt.status in ("cancelled", "expired"):
+        raise Conflict(
+            f"this prompt was {prompt.status}; open today's practice from your home page instead"
+        )
+    if prompt.opened_at is None:
+        prompt.opened_at = now
+    if prompt.status in ("sent", "delivered", "sending", "planned"):
+        prompt.status = "opened"
+    prompt.updated_at = now
+    session.add(prompt)
+    return prompt
+
+
+def mark_completed(
+    session: Session, client_id: uuid.UUID, practice_id: str, now: datetime | None = None
+) -> Prompt | None:
+    """A finished practice answers the newest open prompt for the same practice, if any."""
+    now = now or utcnow()
+    candidates = [p for p in inbox(session, client_id, now) if p.practice_id == practice_id]
+    if not candidates:
+        return None
+    prompt = candidates[0]
+    prompt.status = "completed"
+    prompt.completed_at = now
+    prompt.updated_at = now
+    session.add(prompt)
+    return prompt

@@ -1,0 +1,208 @@
+"""The planner: materialise each client's prompts for the next hours into the prompts table.
+
+Idempotent: a prompt is unique per (assignment, slot), so planning twice changes nothing, and
+prompts that no longer fit (new dose, schedule, zone, quiet hours, hold) are cancelled."""
+
+import json
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from care import assignments, dose, prompts
+from care.models import Client
+from care.models_delivery import Prompt
+from care.models_practice import Assignment
+from care.types import utcnow
+from practices import Library
+from scheduler.schedule import DEFAULT_SPACING_MINUTES, expand
+
+log = logging.getLogger("hearth.planner")
+HORIZON = timedelta(hours=36)
+
+
+@dataclass
+class PlanResult:
+    """What one planning pass did."""
+
+    created: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    clients: int = 0
+
+    def add(self, other: "PlanResult") -> None:
+        """Add another result's counts to this one."""
+        self.created += other.created
+        self.updated += other.updated
+        self.cancelled += other.cancelled
+        self.clients += other.clients
+
+
+def _spec(assignment: Assignment) -> dict:
+    return json.loads(assignment.schedule or "{}")
+
+
+def _wanted(
+    client: Client, active: list[Assignment], start: datetime, end: datetime, taken: dict[date, int]
+):
+    """(assignment, occurrence) pairs to plan, across assignments, within the day's cap."""
+    zone = ZoneInfo(client.timezone)
+    candidates = []
+    for assignment in active:
+        spec = _spec(assignment)
+        if not spec.get("times") and not spec.get("rrule"):
+            continue
+        for occurrence in expand(
+            spec,
+            client.timezone,
+            start,
+            end,
+            quiet_start=client.quiet_start,
+            quiet_end=client.quiet_end,
+            cap=client.dose_prompts,
+            seed=str(assignment.id),
+        ):
+            candidates.append((occurrence.at, str(assignment.id), assignment, occurrence))
+    candidates.sort(key=lambda item: (item[0], item[1]))
+    # The dose's prompts a day is a cap for the client, not per assignment; spacing too.
+    spacing = min(
+        [_spec(a).get("min_spacing_minutes", DEFAULT_SPACING_MINUTES) for a in active]
+        or [DEFAULT_SPACING_MINUTES]
+    )
+    kept, last = [], None
+    per_day = dict(taken)
+    for at, _, assignment, occurrence in candidates:
+        day = at.astimezone(zone).date()
+        if per_day.get(day, 0) >= client.dose_prompts:
+            continue
+        if last is not None and at - last < timedelta(minutes=max(spacing, 1)):
+            continue
+        kept.append((assignment, occurrence))
+        per_day[day] = per_day.get(day, 0) + 1
+        last = at
+    return kept
+
+
+def plan_client(
+    session: Session,
+    library: Library,
+    client: Client,
+    now: datetime | None = None,
+    horizon: timedelta = HORIZON,
+) -> PlanResult:
+    """Plan (or re-plan) one client's prompts in [now, now + horizon)."""
+    now = now or utcnow()
+    result = PlanResult(clients=1)
+    _, _, decisions = dose.decide(session, client, now)
+    if client.on_hold or client.dose_paused or client.dose_prompts == 0:
+        result.cancelled = prompts.cancel_planned(
+            session, client.id, reason="on hold" if client.on_hold else "paused"
+        )
+        return result
+    active = [
+        a
+        for a in assignments.for_client(session, client.id, include_paused=False)
+        if a.practice_id in library
+    ]
+    end = now + horizon
+    zone = ZoneInfo(client.timezone)
+    existing = list(
+        session.exec(
+            select(Prompt).where(
+                Prompt.client_id == client.id,
+                Prompt.scheduled_at >= now - timedelta(days=1),
+                Prompt.scheduled_at < end,
+            )
+        )
+    )
+    # Prompts already on their way today count against today's cap.
+    taken: dict[date, int] = {}
+    for prompt in existing:
+        if prompt.status not in ("planned", "cancelled") and prompt.scheduled_at < now:
+            day = prompt.scheduled_at.astimezone(zone).date()
+            taken[day] = taken.get(day, 0) + 1
+    by_slot = {(p.assignment_id, p.slot): p for p in existing}
+    keep = set()
+    for assignment, occurrence in _wanted(client, active, now, end, taken):
+        practice, level, substituted = assignments.variant_now(
+            library, client, assignment, decisions
+        )
+        expiry = timedelta(minutes=_spec(assignment).get("expiry_minutes", 180))
+        key = (assignment.id, occurrence.slot)
+        keep.add(key)
+        prompt = by_slot.get(key)
+        if prompt is None:
+            session.add(
+                Prompt(
+                    client_id=client.id,
+                    assignment_id=assignment.id,
+                    slot=occurrence.slot,
+                    scheduled_at=occurrence.at,
+                    expires_at=occurrence.at + expiry,
+                    practice_id=practice.id,
+                    level=level,
+                    substituted=substituted,
+                    idempotency_key=secrets.token_hex(16),
+                )
+            )
+            result.created += 1
+        elif prompt.status == "planned":
+            fresh = (occurrence.at, occurrence.at + expiry, practice.id, level, substituted)
+            if fresh != (
+                prompt.scheduled_at,
+                prompt.expires_at,
+                prompt.practice_id,
+                prompt.level,
+                prompt.substituted,
+            ):
+                (
+                    prompt.scheduled_at,
+                    prompt.expires_at,
+                    prompt.practice_id,
+                    prompt.level,
+                    prompt.substituted,
+                ) = fresh
+                prompt.updated_at = now
+                session.add(prompt)
+                result.updated += 1
+    for key, prompt in by_slot.items():
+        if prompt.status == "planned" and prompt.scheduled_at >= now and key not in keep:
+            prompt.status = "cancelled"
+            prompt.last_error = "no longer in the plan (schedule, dose or settings changed)"
+            prompt.updated_at = now
+            session.add(prompt)
+            result.cancelled += 1
+    return result
+
+
+def plan_all(
+    session_factory, library: Library, now: datetime | None = None, horizon: timedelta = HORIZON
+) -> PlanResult:
+    """Plan every client with an active assignment, one short transaction per client."""
+    now = now or utcnow()
+    total = PlanResult()
+    with session_factory() as session:
+        ids: list[uuid.UUID] = list(
+            session.exec(
+                select(Assignment.client_id)
+                .where(Assignment.active.is_(True), Assignment.deleted_at.is_(None))
+                .distinct()
+            )
+        )
+    for client_id in ids:
+        with session_factory() as session:
+            try:
+                client = session.get(Client, client_id)
+                if client is None:
+                    continue
+                total.add(plan_client(session, library, client, now, horizon))
+                session.commit()
+            except Exception:
+                session.rollback()
+                # One client's broken data must not stop everyone else's prompts.
+                log.exception("planning failed for a client", extra={"client": str(client_id)})
+    return total
