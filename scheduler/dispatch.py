@@ -146,21 +146,25 @@ def _message(
 ) -> Message:
     user = session.get(User, client.user_id) if client.user_id else None
     practice = library.get(prompt.practice_id) if prompt.practice_id in library else None
-    local = prompt.scheduled_at.astimezone(ZoneInfo(client.timezone))
+    zone = ZoneInfo(client.timezone)
     seconds = practice.variant(prompt.level).target_seconds if practice else 300
+    # A reminder is a message of its own: receivers must not take it for a duplicate prompt.
+    key = prompt.idempotency_key if kind == "prompt" else f"{prompt.idempotency_key}-{kind}"
     return Message(
         kind=kind,
         prompt_id=str(prompt.id),
-        idempotency_key=prompt.idempotency_key,
+        idempotency_key=key,
         recipient_name=client.script_name or client.display_name,
         recipient_email=user.email if user and user.active else None,
         practice_title=practice.title if practice else prompt.practice_id,
         practice_id=prompt.practice_id,
         level=prompt.level,
         minutes=max(1, round(seconds / 60)),
-        local_time_text=local.strftime("%A %H:%M"),
+        local_time_text=prompt.scheduled_at.astimezone(zone).strftime("%A %H:%M"),
         expires_at=prompt.expires_at,
+        expires_local_text=prompt.expires_at.astimezone(zone).strftime("%H:%M"),
         open_url=f"{base_url}/practice/prompt/{prompt.id}",
+        settings_url=f"{base_url}/settings",
     )
 
 
@@ -314,6 +318,7 @@ def dispatch_once(
     *,
     limit: int = 50,
     now: datetime | None = None,
+    lease: timedelta = LEASE,
 ) -> DispatchResult:
     """One pass: reclaim dead leases, expire stale prompts, claim and deliver a batch."""
     now = now or utcnow()
@@ -322,7 +327,7 @@ def dispatch_once(
         reclaim(session, now)
         result.expired = expire_stale(session, now)
         session.commit()
-        ids = claim(session, worker, limit=limit, now=now)
+        ids = claim(session, worker, limit=limit, now=now, lease=lease)
     result.claimed = len(ids)
     for prompt_id in ids:
         with session_factory() as session:

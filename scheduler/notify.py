@@ -49,6 +49,7 @@ def email_alerts(session_factory, channels: Channels, now: datetime | None = Non
                 open_url=f"{channels.base_url}/",
                 alert_text=alert.message,
                 client_name=client.display_name,
+                severity="urgent",
             )
             result = channels.email.send(message)
             session.add(

@@ -65,6 +65,8 @@ def _wanted(
             quiet_end=client.quiet_end,
             cap=client.dose_prompts,
             seed=str(assignment.id),
+            # RRULE INTERVAL and COUNT count from the assignment's start, not from each re-plan.
+            anchor=assignment.created_at.astimezone(zone).date(),
         ):
             candidates.append((occurrence.at, str(assignment.id), assignment, occurrence))
     candidates.sort(key=lambda item: (item[0], item[1]))

@@ -98,6 +98,9 @@ def check_rrule(text: str) -> str:
     if "BYHOUR" not in parts:
         # Without BYHOUR the rule would inherit midnight from its start: a prompt at 00:00.
         raise _bad_rule(f"say at which local hours with BYHOUR, {_EXAMPLE}")
+    if freq != "DAILY" and not parts.keys() & {"BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"}:
+        # dateutil would take the day from the rule's start, i.e. whenever planning started.
+        raise _bad_rule("say on which days with BYDAY (e.g. BYDAY=MO,TH) or BYMONTHDAY")
     if parts.get("BYSECOND", "0") != "0":
         raise _bad_rule("prompts are set to the minute; leave out BYSECOND")
     hours = _rule_ints(parts, "BYHOUR", 23)
@@ -198,6 +201,7 @@ def expand(
         raise ValueError("start and end must be aware datetimes (UTC)")
     zone = _zone(tz)
     quiet = _quiet(quiet_start, quiet_end)
+    # Spacing and jitter not passed come from the spec, as the planner stores them there.
     minutes = _setting(spec, "min_spacing_minutes", min_spacing_minutes, DEFAULT_SPACING_MINUTES)
     spacing = _MINUTE * max(minutes, 1)  # two prompts in one minute are one buzz too many
     jitter = _setting(spec, "jitter_minutes", jitter_minutes, 0)
@@ -207,6 +211,9 @@ def expand(
     low = first - timedelta(days=SPARE_DAYS)
     days = [low + timedelta(days=n) for n in range((end.astimezone(zone).date() - low).days + 2)]
     by_day: dict[date, list[Occurrence]] = {day: [] for day in days}
+    # DTSTART is never given: an RRULE starts at `anchor`, by default the window's first local
+    # day. INTERVAL and COUNT count from it, so planners should pass a fixed date (e.g. the
+    # assignment's start) or every re-plan restarts them.
     for wall in sorted(_walls(spec, zone, days, anchor or first)):
         if (occurrence := _place(wall, zone, quiet, jitter, seed)) is not None:
             by_day[wall.date()].append(occurrence)

@@ -461,10 +461,10 @@ def delete_webhook(user: User, endpoint_id: uuid.UUID):
 )
 def ping_webhook(user: User, endpoint_id: uuid.UUID):
     """Sends a signed `webhook.ping` now and reports what the endpoint answered."""
-    from scheduler.channels.webhook import ping
+    from scheduler.channels.webhook import WebhookChannel
 
     endpoint = _own_endpoint(user, endpoint_id)
-    result = ping(endpoint.url, secrets.decrypt(endpoint.secret))
+    result = WebhookChannel().ping(endpoint.url, secrets.decrypt(endpoint.secret))
     row = DeliveryLog(
         endpoint_id=endpoint.id,
         channel="webhook",
