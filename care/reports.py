@@ -43,7 +43,7 @@ def _hold_now(session: Session, client: Client, what: str) -> None:
     )
 
 
-def _decide(session: Session, client: Client):
+def decide_and_alert(session: Session, client: Client):
     """The decision after a saved report; failures are logged, never lose the report."""
     try:
         latest, fresh, decisions = dose.decide(session, client)
@@ -84,7 +84,7 @@ def check_in(session: Session, client: Client, data):
             + (" and a safety concern" if data.safety_concern else ""),
         )
     session.commit()
-    decision, _ = _decide(session, client)
+    decision, _ = decide_and_alert(session, client)
     return row, replies.after_checkin(crisis), decision, crisis
 
 
@@ -130,9 +130,9 @@ def start_session(session: Session, library: Library, client: Client, data):
         session.add(row)
         _hold_now(session, client, f"distress {data.pre_distress}/10 before a practice")
         session.commit()
-        decision, _ = _decide(session, client)
+        decision, _ = decide_and_alert(session, client)
         return row, None, 0, False, "", decision, True
-    _, decisions = _decide(session, client)  # bring the dose up to date before choosing
+    _, decisions = decide_and_alert(session, client)  # bring the dose up to date before choosing
     level = client.dose_level
     if assignment is None:
         practice, substituted, note = entry, False, ""
@@ -152,7 +152,7 @@ def start_session(session: Session, library: Library, client: Client, data):
     )
     session.add(row)
     session.commit()
-    decision, _ = _decide(session, client)
+    decision, _ = decide_and_alert(session, client)
     return row, practice, chosen, substituted, note, decision, False
 
 
@@ -196,5 +196,5 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
     )
     prompts.mark_completed(session, client.id, row.practice_id, row.finished_at)
     session.commit()
-    decision, _ = _decide(session, client)
+    decision, _ = decide_and_alert(session, client)
     return row, replies.after_session(rough, crisis, sorted(set(data.backdraft))), decision, crisis

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from care import secrets
+from care import reports, secrets
 from care.models import Client, User
 from care.models_delivery import DeliveryLog, Prompt, WebhookEndpoint
 from care.models_practice import Assignment
@@ -57,6 +57,17 @@ class DispatchResult:
     expired: int = 0
     failed: int = 0
     notes: list[str] = field(default_factory=list)
+
+
+def missed_clients(session: Session, now: datetime) -> set[uuid.UUID]:
+    """Clients with a sent prompt about to expire unanswered (their dose hears of it, R9)."""
+    return set(
+        session.exec(
+            select(Prompt.client_id).where(
+                Prompt.status.in_(("sent", "delivered")), Prompt.expires_at <= now
+            )
+        )
+    )
 
 
 def expire_stale(session: Session, now: datetime | None = None) -> int:
@@ -325,8 +336,14 @@ def dispatch_once(
     result = DispatchResult()
     with session_factory() as session:
         reclaim(session, now)
+        missed = missed_clients(session, now)
         result.expired = expire_stale(session, now)
         session.commit()
+        for client_id in missed:
+            # A miss is an event for the dose (fewer prompts after three in a row, R9).
+            client = session.get(Client, client_id)
+            if client is not None:
+                reports.decide_and_alert(session, client)
         ids = claim(session, worker, limit=limit, now=now, lease=lease)
     result.claimed = len(ids)
     for prompt_id in ids:

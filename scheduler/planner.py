@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from care import assignments, dose, prompts
+from care import assignments, dose
 from care.models import Client
 from care.models_delivery import Prompt
-from care.models_practice import Assignment
+from care.models_practice import Assignment, DoseDecision
 from care.types import utcnow
 from practices import Library
 from scheduler.schedule import DEFAULT_SPACING_MINUTES, expand
@@ -96,31 +96,53 @@ def plan_client(
     now: datetime | None = None,
     horizon: timedelta = HORIZON,
 ) -> PlanResult:
-    """Plan (or re-plan) one client's prompts in [now, now + horizon)."""
+    """Plan (or re-plan) one client's prompts in [now, now + horizon), after bringing the dose
+    up to date (used right after a change, so the new plan shows at once)."""
     now = now or utcnow()
-    result = PlanResult(clients=1)
     _, _, decisions = dose.decide(session, client, now)
-    if client.on_hold or client.dose_paused or client.dose_prompts == 0:
-        result.cancelled = prompts.cancel_planned(
-            session, client.id, reason="on hold" if client.on_hold else "paused"
-        )
-        return result
     active = [
         a
         for a in assignments.for_client(session, client.id, include_paused=False)
         if a.practice_id in library
     ]
-    end = now + horizon
-    zone = ZoneInfo(client.timezone)
     existing = list(
         session.exec(
             select(Prompt).where(
                 Prompt.client_id == client.id,
                 Prompt.scheduled_at >= now - timedelta(days=1),
-                Prompt.scheduled_at < end,
+                Prompt.scheduled_at < now + horizon,
             )
         )
     )
+    result = PlanResult()
+    _plan_one(session, library, client, active, existing, decisions, now, horizon, result)
+    return result
+
+
+def _plan_one(
+    session: Session,
+    library: Library,
+    client: Client,
+    active: list[Assignment],
+    existing: list[Prompt],
+    decisions,
+    now: datetime,
+    horizon: timedelta,
+    result: PlanResult,
+) -> None:
+    """The plan for one client from data already loaded; only adds rows to the session."""
+    result.clients += 1
+    if client.on_hold or client.dose_paused or client.dose_prompts == 0:
+        for prompt in existing:
+            if prompt.status == "planned":
+                prompt.status = "cancelled"
+                prompt.last_error = "on hold" if client.on_hold else "paused"
+                prompt.updated_at = now
+                session.add(prompt)
+                result.cancelled += 1
+        return
+    end = now + horizon
+    zone = ZoneInfo(client.timezone)
     # Prompts already on their way today count against today's cap.
     taken: dict[date, int] = {}
     for prompt in existing:
@@ -154,13 +176,14 @@ def plan_client(
             result.created += 1
         elif prompt.status == "planned":
             fresh = (occurrence.at, occurrence.at + expiry, practice.id, level, substituted)
-            if fresh != (
+            current = (
                 prompt.scheduled_at,
                 prompt.expires_at,
                 prompt.practice_id,
                 prompt.level,
                 prompt.substituted,
-            ):
+            )
+            if fresh != current:
                 (
                     prompt.scheduled_at,
                     prompt.expires_at,
@@ -178,33 +201,105 @@ def plan_client(
             prompt.updated_at = now
             session.add(prompt)
             result.cancelled += 1
+
+
+@dataclass(frozen=True)
+class _Step:
+    at: datetime
+    level: int
+
+
+def _plan_chunk(
+    session: Session, library: Library, ids: list[uuid.UUID], now: datetime, horizon: timedelta
+) -> PlanResult:
+    """Plan a chunk of clients with four queries in all, using each client's stored dose
+    (every report and every expiry updates it, so it is current)."""
+    result = PlanResult()
+    chosen = {c.id: c for c in session.exec(select(Client).where(Client.id.in_(ids)))}
+    active: dict[uuid.UUID, list[Assignment]] = {}
+    for assignment in session.exec(
+        select(Assignment)
+        .where(
+            Assignment.client_id.in_(ids),
+            Assignment.active.is_(True),
+            Assignment.deleted_at.is_(None),
+        )
+        .order_by(Assignment.created_at, Assignment.id)
+    ):
+        if assignment.practice_id in library:
+            active.setdefault(assignment.client_id, []).append(assignment)
+    existing: dict[uuid.UUID, list[Prompt]] = {}
+    for prompt in session.exec(
+        select(Prompt).where(
+            Prompt.client_id.in_(ids),
+            Prompt.scheduled_at >= now - timedelta(days=1),
+            Prompt.scheduled_at < now + horizon,
+        )
+    ):
+        existing.setdefault(prompt.client_id, []).append(prompt)
+    steps: dict[uuid.UUID, list[_Step]] = {}
+    for client_id, at, level in session.exec(
+        select(DoseDecision.client_id, DoseDecision.at, DoseDecision.level)
+        .where(DoseDecision.client_id.in_(ids), DoseDecision.changed.is_(True))
+        .order_by(DoseDecision.at, DoseDecision.id)
+    ):
+        steps.setdefault(client_id, []).append(_Step(at, level))
+    for client_id in ids:
+        client = chosen.get(client_id)
+        if client is not None:
+            _plan_one(
+                session,
+                library,
+                client,
+                active.get(client_id, []),
+                existing.get(client_id, []),
+                steps.get(client_id, []),
+                now,
+                horizon,
+                result,
+            )
     return result
 
 
 def plan_all(
-    session_factory, library: Library, now: datetime | None = None, horizon: timedelta = HORIZON
+    session_factory,
+    library: Library,
+    now: datetime | None = None,
+    horizon: timedelta = HORIZON,
+    chunk: int = 500,
 ) -> PlanResult:
-    """Plan every client with an active assignment, one short transaction per client."""
+    """Plan every client with an active assignment, in chunks of one transaction each; a chunk
+    that fails is planned again client by client so one client's data stops no one else."""
     now = now or utcnow()
     total = PlanResult()
     with session_factory() as session:
-        ids: list[uuid.UUID] = list(
-            session.exec(
-                select(Assignment.client_id)
-                .where(Assignment.active.is_(True), Assignment.deleted_at.is_(None))
-                .distinct()
+        ids: list[uuid.UUID] = sorted(
+            set(
+                session.exec(
+                    select(Assignment.client_id).where(
+                        Assignment.active.is_(True), Assignment.deleted_at.is_(None)
+                    )
+                )
             )
         )
-    for client_id in ids:
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
         with session_factory() as session:
             try:
-                client = session.get(Client, client_id)
-                if client is None:
-                    continue
-                total.add(plan_client(session, library, client, now, horizon))
+                total.add(_plan_chunk(session, library, part, now, horizon))
                 session.commit()
+                continue
             except Exception:
                 session.rollback()
-                # One client's broken data must not stop everyone else's prompts.
-                log.exception("planning failed for a client", extra={"client": str(client_id)})
+                log.warning("planning a chunk failed; planning its clients one by one")
+        for client_id in part:
+            with session_factory() as session:
+                try:
+                    client = session.get(Client, client_id)
+                    if client is not None:
+                        total.add(plan_client(session, library, client, now, horizon))
+                    session.commit()
+                except Exception:
+                    session.rollback()
+                    log.exception("planning failed for a client", extra={"client": str(client_id)})
     return total

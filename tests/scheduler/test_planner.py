@@ -237,3 +237,61 @@ def test_calendar_feed_lists_upcoming_practices_and_can_be_revoked(
     assert "SUMMARY:A kind pause for a hard moment" in text
     assert client.delete("/api/v1/me/calendar", headers=patient.headers).status_code == 204
     assert client.get(path).status_code == 404
+
+
+def test_plan_all_plans_every_client_in_chunks(app, client, therapist, patient):
+    from tests.conftest import make_person
+
+    other = make_person(
+        app, "client", "kim@example.org", therapist=therapist, timezone="Asia/Tokyo"
+    )
+    _assign(client, therapist, patient)
+    _assign(client, therapist, other, times=("07:00",))
+    from scheduler.planner import plan_all
+    from service import db
+
+    with app.app_context():
+        result = plan_all(
+            lambda: Session(db.engine(), expire_on_commit=False), default_library(), NOW, chunk=1
+        )
+    assert result.clients == 2 and result.created >= 3
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert all(
+        p.scheduled_at.astimezone(tokyo).strftime("%H:%M") == "07:00" for p in _planned(app, other)
+    )
+
+
+def test_three_unanswered_prompts_lower_the_frequency_not_the_level(
+    app, client, therapist, patient
+):
+    client.put(
+        f"/api/v1/clients/{patient.client_id}/dose",
+        headers=therapist.headers,
+        json={"pinned_level": 3},
+    )
+    _assign(client, therapist, patient, expiry_minutes=60)
+    from service import db
+
+    def factory():
+        return Session(db.engine(), expire_on_commit=False)
+
+    channels = Channels(base_url="http://h")
+    moment = NOW
+    with app.app_context():
+        for _ in range(3):
+            _plan(app, patient, moment)
+            nxt = _planned(app, patient, moment)[0]
+            dispatch_once(
+                factory,
+                default_library(),
+                channels,
+                "w",
+                now=nxt.scheduled_at + timedelta(minutes=1),
+            )
+            moment = nxt.scheduled_at + timedelta(minutes=61)
+            dispatch_once(factory, default_library(), channels, "w", now=moment)
+    dose = client.get(f"/api/v1/clients/{patient.client_id}/dose", headers=therapist.headers).json
+    assert dose["level"] == 3 and dose["prompts_per_day"] == 1
+    assert any(r["rule"] == "R9" for r in dose["reasons"])
+    alerts = client.get("/api/v1/alerts", headers=therapist.headers).json["items"]
+    assert any(a["severity"] == "routine" for a in alerts)
