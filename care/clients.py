@@ -20,6 +20,22 @@ def _check(client: Client) -> None:
         client.window_threshold,
         client.crisis_threshold,
     )
+    quiet = (client.quiet_start, client.quiet_end)
+    if (quiet[0] is None) != (quiet[1] is None):
+        problems.append(
+            (
+                "quiet_end" if quiet[1] is None else "quiet_start",
+                "set both ends of the quiet hours, or neither",
+            )
+        )
+    elif quiet[0] is not None and quiet[0] == quiet[1]:
+        problems.append(
+            (
+                "quiet_end",
+                "quiet hours that start and end at the same time cover "
+                "the whole day; leave some hours for practice",
+            )
+        )
     if problems:
         raise Invalid("; ".join(message for _, message in problems), problems=problems)
 

@@ -71,4 +71,6 @@ class Health(BaseModel):
     version: str
     database: Literal["ok", "unreachable"]
     speech: Literal["ok", "unavailable"] = "ok"
+    scheduler: Literal["ok", "stale", "not running"] = "not running"
+    scheduler_beat_at: datetime | None = None
     detail: str = ""

@@ -211,3 +211,14 @@ def test_client_person_helper_creates_linked_record(app, client, therapist):
     listed = client.get("/api/v1/clients", headers=therapist.headers).json["items"]
     assert [c["email"] for c in listed] == ["lee@example.org"]
     assert listed[0]["id"] == person.client_id
+
+
+def test_quiet_hours_covering_the_whole_day_are_refused(client, therapist):
+    body = _problem(_create(client, therapist, quiet_start="21:00", quiet_end="21:00"), 422)
+    assert body["errors"][0]["field"] == "quiet_end" and "whole day" in body["errors"][0]["message"]
+    cid = _create(client, therapist).json["id"]
+    body = _problem(
+        client.patch(f"/api/v1/clients/{cid}", headers=therapist.headers, json={"quiet_end": None}),
+        422,
+    )
+    assert body["errors"][0]["field"] == "quiet_end"
