@@ -108,3 +108,7 @@ def welcome():
                 auth.sign_in_session(user)
                 return redirect(url_for("web.home"))
     return render_template("welcome.html", code=code, error=error), 400 if error else 200
+
+
+# Page modules add their routes to `web` on import (they need it to exist first).
+from service.web import admin_pages, client_pages, therapist_pages  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Admin pages: therapists list, create, disable."""

@@ -1,0 +1,1 @@
+"""Client pages: home, practice player, hold page, history, settings."""

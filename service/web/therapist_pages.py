@@ -1,0 +1,1 @@
+"""Therapist pages: dashboard, client page, assignments, catalogue, own practice, crisis."""
