@@ -8,8 +8,9 @@ from care import accounts, audit, dose
 from care.errors import Invalid, NotFound
 from care.models import CLINICAL_FLAGS, Client, User
 from care.paging import Page, paginate, parse_time_and_id
-from care.schemas import ClientCreate, ClientOut, ClientUpdate, check_bounds
+from care.schemas import ClientCreate, ClientOut, ClientSelf, ClientUpdate, check_bounds
 from care.types import utcnow
+from practices import Library
 
 
 def _check(client: Client) -> None:
@@ -69,6 +70,9 @@ def create_client(
         secret, _ = accounts.invite(session, user)
     session.add(client)
     session.flush()
+    # The first dose settings are part of the record: later changes apply from their own time
+    # on and never re-read the past (a raised crisis threshold must not undo an earlier hold).
+    dose.record_settings(session, client, therapist.id, note="settings at creation")
     audit.record(
         session,
         "client.create",
@@ -80,7 +84,13 @@ def create_client(
     return client, secret
 
 
-def update_client(session: Session, therapist: User, client_id: uuid.UUID, data: ClientUpdate):
+def update_client(
+    session: Session,
+    therapist: User,
+    client_id: uuid.UUID,
+    data: ClientUpdate,
+    library: Library | None = None,
+):
     """Apply a partial update; the record is unchanged when any rule is broken."""
     client = get_for_therapist(session, therapist, client_id)
     fields = {k: getattr(data, k) for k in data.model_fields_set}
@@ -114,8 +124,8 @@ def update_client(session: Session, therapist: User, client_id: uuid.UUID, data:
         session.add(client)
         if set(changed) & set(dose.DOSE_FIELDS):
             dose.record_settings(session, client, therapist.id)
-        if set(changed) & set(CLINICAL_FLAGS):
-            _pause_gated(session, client, therapist)
+        if set(changed) & {*CLINICAL_FLAGS, "yang_ready"}:
+            _pause_gated(session, client, therapist, library)
         audit.record(
             session,
             "client.update",
@@ -128,12 +138,15 @@ def update_client(session: Session, therapist: User, client_id: uuid.UUID, data:
     return client
 
 
-def _pause_gated(session: Session, client: Client, therapist: User) -> None:
-    # A new flag makes gated practices unsafe (R1): pause them rather than leave them running.
+def _pause_gated(
+    session: Session, client: Client, therapist: User, library: Library | None
+) -> None:
+    # A new flag makes gated practices unsafe (R1), and readiness withdrawn makes fierce ones
+    # unsafe (R8): pause them rather than leave them running.
     from care import assignments
     from practices import default_library
 
-    library = default_library()
+    library = library or default_library()
     for assignment in assignments.for_client(session, client.id, include_paused=False):
         practice = (
             library.get(assignment.practice_id) if assignment.practice_id in library else None
@@ -148,7 +161,7 @@ def _pause_gated(session: Session, client: Client, therapist: User) -> None:
                 target_type="assignment",
                 target_id=assignment.id,
                 client_id=client.id,
-                detail="gated practice paused after a flag change (R1)",
+                detail="gated practice paused after a flag or readiness change (R1, R8)",
             )
 
 
@@ -178,6 +191,11 @@ def list_for_therapist(
         cursor=cursor,
         parse=parse_time_and_id,
     )
+
+
+def to_self(client: Client) -> ClientSelf:
+    """The client's own view of their record (no flags, thresholds or bounds)."""
+    return ClientSelf.model_validate(client, from_attributes=True)
 
 
 def to_out(session: Session, client: Client) -> ClientOut:

@@ -1,7 +1,9 @@
 """The dose in the care record: events gathered from the database, folded by the pure policy
 (care.dosing), and every decision stored with its reasons (R11)."""
 
+import dataclasses
 import json
+import logging
 import uuid
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -14,6 +16,7 @@ from care.models_delivery import Prompt
 from care.models_practice import CheckIn, DoseAction, DoseDecision, PracticeSession
 from care.types import utcnow
 
+log = logging.getLogger("hearth.dose")
 ABANDON_AFTER = timedelta(hours=6)
 DOSE_FIELDS = (
     "start_level",
@@ -216,6 +219,14 @@ def decide(session: Session, client: Client, now: datetime | None = None):
         session.add(row)
         fresh.append((row, decision))
     latest = decisions[-1] if decisions else dosing.start(initial, started_at)[1]
+    if client.on_hold and not latest.on_hold and not _released(session, client, events):
+        # Defence in depth for R5: only a therapist's release ends a hold. If a replay ever
+        # comes out without the hold (a record edited by hand, settings recorded late), the
+        # hold stays and the therapist is the one to lift it.
+        log.warning(
+            "replay lifted a hold without a release; hold kept", extra={"client": str(client.id)}
+        )
+        latest = dataclasses.replace(latest, on_hold=True, level=0, prompts_per_day=0)
     client.dose_level = latest.level
     client.dose_prompts = latest.prompts_per_day
     client.on_hold = latest.on_hold
@@ -224,6 +235,20 @@ def decide(session: Session, client: Client, now: datetime | None = None):
     session.add(client)
     session.flush()
     return latest, fresh, decisions
+
+
+def _released(session: Session, client: Client, events) -> bool:
+    """Whether a therapist released the hold after the latest stored decision that held."""
+    held_at = session.exec(
+        select(DoseDecision.at)
+        .where(DoseDecision.client_id == client.id, DoseDecision.on_hold.is_(True))
+        .order_by(DoseDecision.at.desc())
+        .limit(1)
+    ).first()
+    return any(
+        isinstance(event, dosing.HoldReleased) and (held_at is None or event.at >= held_at)
+        for _, event in events
+    )
 
 
 def step_ups_since(decisions, since: datetime) -> int:

@@ -30,6 +30,23 @@ def cancel_planned(
     return count
 
 
+def withdraw_open(session: Session, client_id: uuid.UUID, *, reason: str) -> int:
+    """Take prompts already sent but not answered out of the inbox (a safety hold): during a
+    hold the inbox offers no practice, and these do not count as missed (R9)."""
+    count = 0
+    for prompt in session.exec(
+        select(Prompt).where(
+            Prompt.client_id == client_id, Prompt.status.in_(("sent", "delivered", "opened"))
+        )
+    ):
+        prompt.status = "cancelled"
+        prompt.last_error = reason[:500]
+        prompt.updated_at = utcnow()
+        session.add(prompt)
+        count += 1
+    return count
+
+
 def inbox(session: Session, client_id: uuid.UUID, now: datetime | None = None) -> list[Prompt]:
     """The client's current prompts: sent, not expired, not completed; newest first."""
     now = now or utcnow()
@@ -71,11 +88,18 @@ def mark_opened(session: Session, prompt: Prompt, now: datetime | None = None) -
 
 
 def mark_completed(
-    session: Session, client_id: uuid.UUID, practice_id: str, now: datetime | None = None
+    session: Session,
+    client_id: uuid.UUID,
+    practice_id: str,
+    now: datetime | None = None,
+    assignment_id: uuid.UUID | None = None,
 ) -> Prompt | None:
-    """A finished practice answers the newest open prompt for the same practice, if any."""
+    """A finished practice answers the newest open prompt of its assignment, or else of the
+    same practice (an entry practice done on its own), if any."""
     now = now or utcnow()
-    candidates = [p for p in inbox(session, client_id, now) if p.practice_id == practice_id]
+    open_prompts = inbox(session, client_id, now)
+    candidates = [p for p in open_prompts if assignment_id and p.assignment_id == assignment_id]
+    candidates = candidates or [p for p in open_prompts if p.practice_id == practice_id]
     if not candidates:
         return None
     prompt = candidates[0]

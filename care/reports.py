@@ -33,6 +33,7 @@ def _hold_now(session: Session, client: Client, what: str) -> None:
     client.dose_prompts = 0
     session.add(client)
     prompts.cancel_planned(session, client.id, reason="safety hold")
+    prompts.withdraw_open(session, client.id, reason="safety hold")
     alerts.raise_alert(
         session,
         client,
@@ -104,20 +105,23 @@ def _target(session: Session, library: Library, client: Client, data) -> Assignm
     raise NotFound("this practice is not among the ones your therapist has shared with you")
 
 
+def _target_if_any(session: Session, library: Library, client: Client, data):
+    try:
+        return _target(session, library, client, data)
+    except (NotFound, Conflict):
+        return None
+
+
 def start_session(session: Session, library: Library, client: Client, data):
     """Record the rating before and choose what to practise now from the current dose.
 
     Returns (row, practice or None, level, substituted, note, decision, crisis)."""
     dose.close_abandoned(session, client)
-    if client.on_hold:
-        raise Conflict(
-            "practices are paused while your therapist checks in with you; you can "
-            "still send a check-in, and the crisis resources are always available"
-        )
-    assignment = _target(session, library, client, data)
     entry = library.get(client.entry_practice_id)
-    crisis = is_crisis(client, data.pre_distress)
-    if crisis:
+    if is_crisis(client, data.pre_distress):
+        # A crisis rating is heard whatever else is wrong with the request (on hold already,
+        # a paused or unknown practice): it is saved, holds, alerts and shows the resources.
+        assignment = _target_if_any(session, library, client, data)
         row = PracticeSession(
             client_id=client.id,
             practice_id=entry.id,
@@ -132,6 +136,17 @@ def start_session(session: Session, library: Library, client: Client, data):
         session.commit()
         decision, _ = decide_and_alert(session, client)
         return row, None, 0, False, "", decision, True
+    if client.on_hold:
+        raise Conflict(
+            "practices are paused while your therapist checks in with you; you can "
+            "still send a check-in, and the crisis resources are always available"
+        )
+    assignment = _target(session, library, client, data)
+    if assignment is not None:
+        practice = library.get(assignment.practice_id)
+        if assignments.gate_problem(practice, client):
+            # Flags or readiness changed since it was assigned (R1, R8): not now.
+            raise Conflict("this practice is paused by your therapist for now")
     _, decisions = decide_and_alert(session, client)  # bring the dose up to date before choosing
     level = client.dose_level
     if assignment is None:
@@ -194,7 +209,9 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
             ),
         )
     )
-    prompts.mark_completed(session, client.id, row.practice_id, row.finished_at)
+    prompts.mark_completed(
+        session, client.id, row.practice_id, row.finished_at, assignment_id=row.assignment_id
+    )
     session.commit()
     decision, _ = decide_and_alert(session, client)
     return row, replies.after_session(rough, crisis, sorted(set(data.backdraft))), decision, crisis

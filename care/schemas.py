@@ -248,7 +248,26 @@ class UserUpdate(Strict):
     active: bool | None = None
 
 
-class Me(UserOut):
-    """The signed-in user with their client record, if they are a client."""
+class ClientSelf(BaseModel):
+    """A client's own record as the client sees it: their settings, never the clinical flags,
+    thresholds or dose bounds, which are the therapist's working notes."""
 
-    client: ClientOut | None = None
+    id: uuid.UUID
+    display_name: str
+    script_name: str | None
+    touch_alternative: str | None
+    voice: str | None
+    speech_rate: int | None
+    speech_pitch: int | None
+    timezone: str
+    quiet_start: ClockTime | None
+    quiet_end: ClockTime | None
+    email_prompts: bool
+    reminders: bool
+    created_at: datetime
+
+
+class Me(UserOut):
+    """The signed-in user with their own client record, if they are a client."""
+
+    client: ClientSelf | None = None

@@ -15,6 +15,11 @@ from scheduler.channels.base import Message
 from scheduler.dispatch import Channels, _message
 
 log = logging.getLogger("hearth.notify")
+ALERT_EMAIL_TEXT = (
+    "A report from this client needs your attention. Their practice prompts are on hold "
+    "until you release them, and they were shown their crisis resources at once. Sign in to "
+    "hearth to see the details."
+)
 
 
 def email_alerts(session_factory, channels: Channels, now: datetime | None = None) -> int:
@@ -23,48 +28,64 @@ def email_alerts(session_factory, channels: Channels, now: datetime | None = Non
         return 0
     now = now or utcnow()
     sent = 0
+    tried: set = set()
     with session_factory() as session:
-        pending = list(
-            session.exec(
-                select(Alert).where(Alert.severity == "urgent", Alert.emailed_at.is_(None))
-            )
-        )
-        for alert in pending:
-            therapist = session.get(User, alert.therapist_id)
-            client = session.get(Client, alert.client_id)
-            if therapist is None or client is None:
-                continue
-            message = Message(
-                kind="alert",
-                prompt_id="",
-                idempotency_key=f"alert-{alert.id}",
-                recipient_name=therapist.name or therapist.email,
-                recipient_email=therapist.email,
-                practice_title="",
-                practice_id="",
-                level=0,
-                minutes=0,
-                local_time_text="",
-                expires_at=now,
-                open_url=f"{channels.base_url}/",
-                alert_text=alert.message,
-                client_name=client.display_name,
-                severity="urgent",
-            )
-            result = channels.email.send(message)
-            session.add(
-                DeliveryLog(
-                    channel="alert",
-                    outcome=result.outcome,
-                    detail=f"alert {alert.id}: {result.detail}"[:500],
-                )
-            )
-            if result.outcome == "ok":
-                alert.emailed_at = now
-                session.add(alert)
+        while True:
+            # One alert at a time, locked while it is sent (several scheduler processes skip
+            # it on PostgreSQL) and committed at once, so a therapist gets one email per alert.
+            due = select(Alert).where(Alert.severity == "urgent", Alert.emailed_at.is_(None))
+            if tried:
+                due = due.where(Alert.id.not_in(tried))
+            due = due.order_by(Alert.created_at).limit(1)
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            alert = session.exec(due).first()
+            if alert is None:
+                session.commit()
+                return sent
+            tried.add(alert.id)
+            if _email_alert(session, channels, alert, now):
                 sent += 1
             session.commit()
-    return sent
+
+
+def _email_alert(session, channels: Channels, alert: Alert, now: datetime) -> bool:
+    therapist = session.get(User, alert.therapist_id)
+    client = session.get(Client, alert.client_id)
+    if therapist is None or client is None:
+        return False
+    message = Message(
+        kind="alert",
+        prompt_id="",
+        idempotency_key=f"alert-{alert.id}",
+        recipient_name=therapist.name or therapist.email,
+        recipient_email=therapist.email,
+        practice_title="",
+        practice_id="",
+        level=0,
+        minutes=0,
+        local_time_text="",
+        expires_at=now,
+        open_url=f"{channels.base_url}/",
+        # Email is not the place for clinical detail: no ratings, no notes. The therapist
+        # reads those after signing in.
+        alert_text=ALERT_EMAIL_TEXT,
+        client_name=client.display_name,
+        severity="urgent",
+    )
+    result = channels.email.send(message)
+    session.add(
+        DeliveryLog(
+            channel="alert",
+            outcome=result.outcome,
+            detail=f"alert {alert.id}: {result.detail}"[:500],
+        )
+    )
+    if result.outcome != "ok":
+        return False
+    alert.emailed_at = now
+    session.add(alert)
+    return True
 
 
 def send_reminders(

@@ -1,9 +1,11 @@
 """The practice library as the service sees it: the app's loaded library and who may see what."""
 
-from flask import current_app
+from flask import current_app, g
 
+from care import assignments, clients
 from care.models import Client, User
 from practices import Library, Personalisation, Practice, UnknownPractice
+from service import db
 
 
 def library() -> Library:
@@ -11,9 +13,31 @@ def library() -> Library:
     return current_app.extensions["hearth.library"]
 
 
+def shared_with(user: User) -> frozenset[str]:
+    """The practices a client may open: their active assignments' and their entry practice.
+
+    Gated practices stay out of sight until the therapist assigns them (R1, R8): a client does
+    not meet the fierce practices, or painful material, by browsing. Cached for the request."""
+    cached = g.get("hearth_shared_practices")
+    if cached is not None and cached[0] == user.id:
+        return cached[1]
+    session = db.session()
+    record = clients.for_user(session, user)
+    shared: set[str] = set()
+    if record is not None:
+        shared.add(record.entry_practice_id)
+        shared.update(
+            a.practice_id for a in assignments.for_client(session, record.id, include_paused=False)
+        )
+    g.hearth_shared_practices = (user.id, frozenset(shared))
+    return g.hearth_shared_practices[1]
+
+
 def visible_to(user: User, practice: Practice) -> bool:
-    """Clients see client practices; therapists and admins see all (their own area included)."""
-    return user.role != "client" or practice.audience == "client"
+    """Clients see the client practices shared with them; therapists and admins see all."""
+    if user.role != "client":
+        return True
+    return practice.audience == "client" and practice.id in shared_with(user)
 
 
 def get_visible(user: User, practice_id: str) -> Practice:

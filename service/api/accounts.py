@@ -93,13 +93,10 @@ def accept_invitation(body: InvitationAccept):
 
 @api.operation("GET", "/me", summary="The signed-in user", tags=["me"], roles=(), response=Me)
 def me(user: User):
-    """A client also sees their own client record."""
+    """A client also sees their own settings (not the therapist's clinical notes on them)."""
     session = db.session()
     record = clients.for_user(session, user) if user.role == "client" else None
-    out = Me(
-        **user_out(user).model_dump(), client=clients.to_out(session, record) if record else None
-    )
-    return out
+    return Me(**user_out(user).model_dump(), client=clients.to_self(record) if record else None)
 
 
 @api.operation(

@@ -11,6 +11,7 @@ from care.schemas import ClientCreate, ClientCreated, ClientOut, ClientUpdate, I
 from service import db
 from service.api import api
 from service.api.schemas import ListQuery, Page
+from service.library import library
 from service.planning import replan
 
 THERAPIST = ("therapist",)
@@ -115,7 +116,7 @@ def update_client(user: User, client_id: uuid.UUID, body: ClientUpdate):
     """Only the fields sent change; a broken rule changes nothing."""
     _check_voice(body)
     session = db.session()
-    client = clients.update_client(session, user, client_id, body)
+    client = clients.update_client(session, user, client_id, body, library())
     session.commit()
     replan(client)
     return clients.to_out(session, client)

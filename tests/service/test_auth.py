@@ -140,4 +140,7 @@ def test_client_sees_only_their_own_record(app, client, therapist, patient):
     make_person(app, "client", "other@example.org", therapist=therapist, sign_in=False)
     me = client.get("/api/v1/me", headers=patient.headers).json
     assert me["client"]["id"] == patient.client_id
+    # The therapist's clinical notes on the client are not part of the client's own view.
+    for private in ("flags", "yang_ready", "crisis_threshold", "window_threshold", "max_level"):
+        assert private not in me["client"]
     _problem(client.get(f"/api/v1/clients/{patient.client_id}", headers=patient.headers), 403)

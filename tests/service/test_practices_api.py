@@ -30,7 +30,17 @@ def test_therapist_sees_all_fourteen_practices_across_pages(client, therapist):
     assert {"self-compassion-break", "giving-and-receiving", "fierce-break-protect"} <= set(seen)
 
 
-def test_client_sees_client_practices_without_clinical_notes(client, patient):
+def _share(client, therapist, patient, practice_id):
+    response = client.post(
+        f"/api/v1/clients/{patient.client_id}/assignments",
+        headers=therapist.headers,
+        json={"practice_id": practice_id},
+    )
+    assert response.status_code == 201, response.json
+
+
+def test_client_sees_client_practices_without_clinical_notes(client, therapist, patient):
+    _share(client, therapist, patient, "self-compassion-break")
     items = client.get("/api/v1/practices?limit=50", headers=patient.headers).json["items"]
     assert items and all(p["audience"] == "client" for p in items)
     assert "equanimity-for-therapists" not in [p["id"] for p in items]
@@ -39,6 +49,24 @@ def test_client_sees_client_practices_without_clinical_notes(client, patient):
     _problem(
         client.get("/api/v1/practices/equanimity-for-therapists", headers=patient.headers), 404
     )
+
+
+def test_client_sees_only_what_was_shared_with_them(client, therapist, patient):
+    def listed():
+        items = client.get("/api/v1/practices?limit=50", headers=patient.headers).json["items"]
+        return sorted(p["id"] for p in items)
+
+    # The entry practice is always there; the rest arrives with the therapist's assignments.
+    assert listed() == ["watching-kindness"]
+    for hidden in ("fierce-break-protect", "giving-and-receiving"):
+        url = f"/api/v1/practices/{hidden}"
+        _problem(client.get(url, headers=patient.headers), 404)
+        _problem(client.get(f"{url}/script?level=1", headers=patient.headers), 404)
+        _problem(client.get(f"{url}/captions.vtt?level=1", headers=patient.headers), 404)
+    _share(client, therapist, patient, "giving-and-receiving")
+    assert listed() == ["giving-and-receiving", "watching-kindness"]
+    url = "/api/v1/practices/giving-and-receiving/script?level=1"
+    assert client.get(url, headers=patient.headers).status_code == 200
 
 
 def test_filters(client, therapist):
@@ -86,6 +114,7 @@ def test_every_format_renders_with_its_media_type(client, therapist, fmt):
 
 
 def test_client_gets_their_own_name_and_touch(client, therapist, patient):
+    _share(client, therapist, patient, "soothing-touch")
     client.patch(
         f"/api/v1/clients/{patient.client_id}",
         headers=therapist.headers,
@@ -106,6 +135,7 @@ def test_without_a_name_the_script_reads_cleanly(client, therapist):
 
 
 def test_etag_answers_304_and_changes_with_personalisation(client, therapist, patient):
+    _share(client, therapist, patient, "kind-body-scan")
     url = "/api/v1/practices/kind-body-scan/script?level=2&format=html"
     first = client.get(url, headers=patient.headers)
     again = client.get(url, headers={**patient.headers, "If-None-Match": first.headers["ETag"]})
