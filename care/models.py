@@ -120,3 +120,17 @@ class AuditEvent(SQLModel, table=True):
     client_id: uuid.UUID | None = Field(default=None, index=True)
     outcome: str = Field(default="ok", max_length=20)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class SignInFailure(SQLModel, table=True):
+    """A refused sign-in, counted per account and per address for the abuse limits. The
+    account key is a hash of the normalised email, so unknown addresses leave no readable
+    trace; rows older than a day are pruned as new ones arrive."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_at", "kind", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # "account" or "address"
+    key: str = Field(max_length=64)
+    at: datetime = _when(default_factory=utcnow, index=True)

@@ -38,6 +38,9 @@ class Settings:
     scheduler_dispatch_seconds: int = 5
     media_max_mb: int = 2048
     tts_workers: int = 1
+    signin_account_limit: int = 5
+    signin_address_limit: int = 20
+    signin_window_minutes: int = 15
     extra: dict = field(default_factory=dict)
 
 
@@ -131,6 +134,9 @@ def load(env=None) -> Settings:
         scheduler_dispatch_seconds=_int(env, "HEARTH_DISPATCH_SECONDS", 5, 1, 600),
         media_max_mb=_int(env, "HEARTH_MEDIA_MAX_MB", 2048, 10, 10_000_000),
         tts_workers=_int(env, "HEARTH_TTS_WORKERS", 1, 1, 16),
+        signin_account_limit=_int(env, "HEARTH_SIGNIN_ACCOUNT_LIMIT", 5, 1, 1000),
+        signin_address_limit=_int(env, "HEARTH_SIGNIN_ADDRESS_LIMIT", 20, 1, 100_000),
+        signin_window_minutes=_int(env, "HEARTH_SIGNIN_WINDOW_MINUTES", 15, 1, 24 * 60),
     )
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
-KINDS = ("prompt", "reminder", "alert")
+KINDS = ("prompt", "reminder", "alert", "notice")
 SEVERITIES = ("urgent", "routine")
 
 
@@ -12,7 +12,7 @@ SEVERITIES = ("urgent", "routine")
 class Message:
     """One thing to deliver, already resolved by the caller: no database access from here on."""
 
-    kind: Literal["prompt", "reminder", "alert"]
+    kind: Literal["prompt", "reminder", "alert", "notice"]  # notice: about the account
     prompt_id: str
     idempotency_key: str
     recipient_name: str

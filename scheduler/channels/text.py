@@ -227,8 +227,30 @@ def alert_html(message: Message) -> str:
     return _html(alert_subject(message), _alert_blocks(message))
 
 
+NOTICE_SUBJECT = "Sign-in to your hearth account was paused"
+
+
+def _notice_blocks(message: Message) -> list[Block]:
+    # An account notice: what happened, that nothing is needed if it was them, and what to do
+    # if it was not. No clinical content, nothing that depends on the person's role.
+    return [
+        ("p", _greeting(message.recipient_name)),
+        ("p", message.alert_text.strip()),
+        ("button", "Go to the sign-in page", message.open_url),
+        (
+            "small",
+            "You receive this because this email address belongs to an account in hearth.",
+            "",
+            "",
+        ),
+    ]
+
+
 def render(message: Message) -> tuple[str, str, str]:
     """(subject, plain, html) for any message kind."""
+    if message.kind == "notice":
+        blocks = _notice_blocks(message)
+        return NOTICE_SUBJECT, _plain(blocks), _html(NOTICE_SUBJECT, blocks)
     if message.kind == "alert":
         return alert_subject(message), alert_plain(message), alert_html(message)
     if message.kind == "reminder":

@@ -10,7 +10,7 @@ from care import accounts, audit, clients, tokens
 from care.models import User
 from care.paging import paginate, parse_time_and_id
 from care.schemas import Me, UserCreate, UserOut, UserUpdate
-from service import db
+from service import db, signin
 from service.api import api
 from service.api.problems import ApiProblem
 from service.api.schemas import InvitationAccept, ListQuery, Page, TokenOut, TokenRequest
@@ -32,14 +32,19 @@ def user_out(user: User) -> UserOut:
     body=TokenRequest,
     response=TokenOut,
     status=201,
-    errors=(401,),
+    errors=(401, 429),
 )
 def create_token(body: TokenRequest):
-    """The same 401 answers an unknown email, a wrong password and a disabled account."""
+    """The same 401 answers an unknown email, a wrong password and a disabled account; after
+    too many refusals (per account and per address) 429 with Retry-After."""
     session = db.session()
-    user = accounts.sign_in(session, body.email, body.password)
+    try:
+        user = signin.sign_in(session, body.email, body.password)
+    except signin.SignInPaused as paused:
+        raise ApiProblem(
+            429, str(paused), headers={"Retry-After": str(paused.retry_after)}
+        ) from None
     if user is None:
-        session.commit()  # keep the audit entry of the refused attempt
         raise ApiProblem(401, WRONG_CREDENTIALS)
     ttl = timedelta(hours=current_app.config["HEARTH_SETTINGS"].token_ttl_hours)
     secret, token = tokens.issue(session, user, ttl=ttl, label=body.label)

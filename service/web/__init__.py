@@ -6,7 +6,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from care import accounts
 from care.errors import CareError
-from service import auth, db
+from service import auth, db, signin
 
 web = Blueprint("web", __name__)
 
@@ -62,7 +62,12 @@ def login():
             error = "Please enter both your email and your password."
         else:
             session = db.session()
-            user = accounts.sign_in(session, email, password)
+            try:
+                user = signin.sign_in(session, email, password)
+            except signin.SignInPaused as paused:
+                error = f"Sign-in is paused for now: {paused}."
+                page = render_template("login.html", error=error, email=email)
+                return page, 429, {"Retry-After": str(paused.retry_after)}
             session.commit()
             if user is not None:
                 auth.sign_in_session(user)

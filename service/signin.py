@@ -1,0 +1,109 @@
+"""Sign-in with abuse limits, shared by the API's token endpoint and the web sign-in page.
+
+A paused sign-in answers 429 with Retry-After before any password is checked. When an account
+reaches its limit, its owner gets one email saying so (when SMTP is configured)."""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app, request
+from sqlmodel import Session
+
+from care import accounts, audit, throttle
+from care.models import User
+from care.types import utcnow
+
+log = logging.getLogger("hearth.signin")
+
+LOCKOUT_TEXT = (
+    "Someone tried to sign in to your hearth account several times with a wrong password, so "
+    "sign-in is paused for {minutes} minutes. If it was you, wait a little and try again. If "
+    "it was not you, your password is still safe; you may want to choose a new one and tell "
+    "whoever looks after hearth where you work."
+)
+
+
+class SignInPaused(Exception):
+    """Too many refused sign-ins; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            "too many sign-in attempts; please wait "
+            f"{minutes} minute{'s' if minutes != 1 else ''} before trying again"
+        )
+        self.retry_after = retry_after
+
+
+def limits() -> throttle.Limits:
+    """The configured limits."""
+    settings = current_app.config["HEARTH_SETTINGS"]
+    return throttle.Limits(
+        account=settings.signin_account_limit,
+        address=settings.signin_address_limit,
+        window=timedelta(minutes=settings.signin_window_minutes),
+    )
+
+
+def sign_in(session: Session, email: str, password: str) -> User | None:
+    """The user for these credentials, None when refused; SignInPaused when limited.
+
+    Commits the refusal (and its audit entry) itself, so it counts even though the request
+    then fails."""
+    address = request.remote_addr
+    rules = limits()
+    verdict = throttle.check(session, email, address, rules)
+    if not verdict.allowed:
+        audit.record(
+            session,
+            "auth.sign_in",
+            actor_id=None,
+            target_type="user",
+            outcome="limited",
+            detail=f"paused by the {verdict.reason} limit",
+        )
+        session.commit()
+        raise SignInPaused(verdict.retry_after)
+    user = accounts.sign_in(session, email, password)
+    if user is not None:
+        return user
+    reached = throttle.record_failure(session, email, address, rules)
+    session.commit()
+    if reached:
+        _tell_the_owner(session, email, rules)
+    return None
+
+
+def _tell_the_owner(session: Session, email: str, rules: throttle.Limits) -> None:
+    """One email to the account's owner when their account's sign-in pauses."""
+    settings = current_app.config["HEARTH_SETTINGS"]
+    if not settings.smtp:
+        return
+    user = accounts.find_by_email(session, email)
+    if user is None or not user.active:
+        return
+    from scheduler.channels.base import Message
+    from scheduler.channels.email import EmailChannel
+
+    channel = EmailChannel.from_settings(settings.smtp)
+    now = utcnow()
+    minutes = int(rules.window.total_seconds() // 60)
+    result = channel.send(
+        Message(
+            kind="notice",
+            prompt_id="",
+            idempotency_key=f"lockout-{user.id}-{now:%Y%m%d%H%M%S}",
+            recipient_name=user.name or user.email,
+            recipient_email=user.email,
+            practice_title="",
+            practice_id="",
+            level=0,
+            minutes=0,
+            local_time_text="",
+            expires_at=now,
+            open_url=f"{settings.base_url}/login",
+            alert_text=LOCKOUT_TEXT.format(minutes=minutes),
+        )
+    )
+    if not result.ok:
+        log.warning("lockout notice not sent: %s", result.detail)

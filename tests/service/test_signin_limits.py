@@ -1,0 +1,124 @@
+"""Abuse limits on sign-in (per account and per address), their 429 answers, the web page's
+wording, and the lockout notice by email through a real SMTP server on loopback."""
+
+import email
+from datetime import UTC, datetime, timedelta
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from care.throttle import wait_for
+from service import create_app
+from tests.conftest import make_person, settings_env
+from tests.pg import free_port
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+WINDOW = timedelta(minutes=15)
+
+
+def _token(client, email_address, password, address="127.0.0.1"):
+    return client.post(
+        "/api/v1/auth/token",
+        json={"email": email_address, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_the_rule_counts_only_failures_inside_the_window():
+    old = [NOW - timedelta(minutes=20 + n) for n in range(10)]
+    assert wait_for(old, 5, WINDOW, NOW) == 0
+    recent = [NOW - timedelta(minutes=n) for n in (1, 2, 3, 4)]
+    assert wait_for(recent, 5, WINDOW, NOW) == 0
+    recent.append(NOW - timedelta(minutes=10))
+    # Five inside the window: wait until the oldest of them (10 minutes ago) leaves it.
+    assert wait_for(recent, 5, WINDOW, NOW) == 5 * 60
+
+
+def test_an_account_pauses_after_five_refusals_even_for_the_right_password(client, therapist):
+    for _ in range(5):
+        assert _token(client, therapist.email, "wrong-password-here").status_code == 401
+    paused = _token(client, therapist.email, therapist.password)
+    assert paused.status_code == 429
+    assert paused.mimetype == "application/problem+json"
+    assert 0 < int(paused.headers["Retry-After"]) <= 15 * 60
+    assert "wait" in paused.json["detail"]
+    # Another account from the same address is not held up by this one.
+    other = make_person(client.application, "therapist", "kim@example.org", sign_in=False)
+    assert _token(client, other.email, other.password).status_code == 201
+
+
+def test_an_address_pauses_after_twenty_refusals_across_accounts(client, therapist):
+    for n in range(20):
+        response = _token(client, f"guess{n}@example.org", "wrong", address="203.0.113.7")
+        assert response.status_code == 401
+    assert _token(client, therapist.email, therapist.password, "203.0.113.7").status_code == 429
+    # The same person from another address signs in as usual.
+    assert _token(client, therapist.email, therapist.password, "198.51.100.2").status_code == 201
+
+
+def test_the_web_page_explains_the_pause(client, therapist):
+    page = client.get("/login")
+    assert page.status_code == 200
+    import re
+
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    form = {"email": therapist.email, "password": "wrong-password-here", "csrf_token": csrf}
+    for _ in range(5):
+        assert client.post("/login", data=form).status_code == 401
+    paused = client.post("/login", data={**form, "password": therapist.password})
+    assert paused.status_code == 429
+    assert "Retry-After" in paused.headers
+    text = paused.get_data(as_text=True)
+    assert "too many sign-in attempts" in text and therapist.email in text
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if len(self.messages) >= 10:  # bounded, whatever a buggy test sends
+            return "452 4.5.3 too many messages in this test"
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def mailing_app(database_url, tmp_path):
+    """An app that sends email to a recording SMTP server on loopback."""
+    handler = _Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    env = settings_env(
+        tmp_path,
+        database_url,
+        HEARTH_SMTP_HOST="127.0.0.1",
+        HEARTH_SMTP_PORT=str(controller.port),
+        HEARTH_SMTP_FROM="hearth <no-reply@hearth.test>",
+    )
+    app = create_app({"ENV": env, "TESTING": True})
+    try:
+        yield app, handler
+    finally:
+        controller.stop()
+        app.extensions["hearth.engine"].dispose()
+
+
+def test_the_owner_is_told_once_when_their_account_pauses(mailing_app):
+    app, handler = mailing_app
+    person = make_person(app, "therapist", "rowan@example.org", sign_in=False)
+    client = app.test_client()
+    for _ in range(7):
+        _token(client, "Rowan@Example.org", "wrong-password-here")
+    assert len(handler.messages) == 1
+    (envelope,) = handler.messages
+    assert envelope.rcpt_tos == [person.email]
+    mail = email.message_from_bytes(envelope.original_content, policy=default)
+    assert "paused" in mail["Subject"]
+    text = mail.get_body(("plain",)).get_content()
+    assert "15 minutes" in text and "http://hearth.test/login" in text
+    # Unknown accounts get no email and give nothing away.
+    for _ in range(6):
+        _token(client, "nobody@example.org", "wrong")
+    assert len(handler.messages) == 1
