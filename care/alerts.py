@@ -43,7 +43,7 @@ def list_for_therapist(
     statement = select(Alert).where(Alert.therapist_id == therapist.id)
     if status:
         statement = statement.where(Alert.status == status)
-    return paginate(
+    page = paginate(
         session,
         statement,
         [Alert.created_at, Alert.id],
@@ -51,6 +51,9 @@ def list_for_therapist(
         cursor=cursor,
         parse=parse_time_and_id,
     )
+    for alert in page.items:
+        audit.note_access(alert.client_id)  # an alert's message is about a client's care
+    return page
 
 
 def acknowledge(session: Session, therapist: User, alert_id: uuid.UUID) -> Alert:

@@ -186,6 +186,7 @@ def get_for_therapist(session: Session, therapist: User, assignment_id: uuid.UUI
     client = session.get(Client, assignment.client_id)
     if client is None or client.therapist_id != therapist.id:
         raise NotFound("no assignment with this id among your clients")
+    audit.note_access(client.id)
     return assignment
 
 

@@ -1,10 +1,49 @@
-"""The audit log: one row per access or change, never with clinical content."""
+"""The audit log: one row per access or change, never with clinical content.
+
+Changes are recorded where they happen (`record`). Reads are noted where a client's record is
+reached (`note_access`, called by the two gateways: a therapist's lookup of their client and a
+client's lookup of their own record); the service turns the notes of one request into one
+entry per client when the request succeeds, so no read path can forget to log itself."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from care.models import AuditEvent
+
+_ACCESSED: ContextVar[set[uuid.UUID] | None] = ContextVar("hearth_accessed_clients", default=None)
+
+
+def note_access(client_id: uuid.UUID) -> None:
+    """Note that the current unit of work reached this client's record."""
+    accessed = _ACCESSED.get()
+    if accessed is not None:
+        accessed.add(client_id)
+
+
+def begin_collecting() -> tuple[Token, set[uuid.UUID]]:
+    """Start noting the clients reached from here on (end with `end_collecting`)."""
+    accessed: set[uuid.UUID] = set()
+    return _ACCESSED.set(accessed), accessed
+
+
+def end_collecting(token: Token) -> None:
+    """Stop noting (what `begin_collecting` started)."""
+    _ACCESSED.reset(token)
+
+
+@contextmanager
+def collecting() -> Iterator[set[uuid.UUID]]:
+    """Collect the clients reached inside the block (one CLI command, one test)."""
+    token, accessed = begin_collecting()
+    try:
+        yield accessed
+    finally:
+        end_collecting(token)
 
 
 def record(
@@ -30,3 +69,35 @@ def record(
     )
     session.add(event)
     return event
+
+
+def search(
+    session: Session,
+    *,
+    actor_id: uuid.UUID | None = None,
+    client_ids: list[uuid.UUID] | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[AuditEvent]:
+    """Audit entries matching the filters, oldest first, after `after_id` (keyset paging)."""
+    statement = select(AuditEvent)
+    if actor_id is not None:
+        statement = statement.where(AuditEvent.actor_id == actor_id)
+    if client_ids is not None:
+        statement = statement.where(AuditEvent.client_id.in_(client_ids))
+    if action:
+        # "client.update" matches itself; "client." matches the family.
+        if action.endswith("."):
+            statement = statement.where(AuditEvent.action.startswith(action))
+        else:
+            statement = statement.where(AuditEvent.action == action)
+    if since is not None:
+        statement = statement.where(AuditEvent.at >= since)
+    if until is not None:
+        statement = statement.where(AuditEvent.at < until)
+    if after_id is not None:
+        statement = statement.where(AuditEvent.id > after_id)
+    return list(session.exec(statement.order_by(AuditEvent.id).limit(limit)))

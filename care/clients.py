@@ -170,12 +170,16 @@ def get_for_therapist(session: Session, therapist: User, client_id: uuid.UUID) -
     client = session.get(Client, client_id)
     if client is None or client.therapist_id != therapist.id:
         raise NotFound("no client with this id among your clients")
+    audit.note_access(client.id)
     return client
 
 
 def for_user(session: Session, user: User) -> Client | None:
     """The client record that belongs to a client login."""
-    return session.exec(select(Client).where(Client.user_id == user.id)).first()
+    client = session.exec(select(Client).where(Client.user_id == user.id)).first()
+    if client is not None:
+        audit.note_access(client.id)
+    return client
 
 
 def list_for_therapist(
@@ -183,7 +187,7 @@ def list_for_therapist(
 ) -> Page:
     """A page of this therapist's clients, oldest first."""
     statement = select(Client).where(Client.therapist_id == therapist.id)
-    return paginate(
+    page = paginate(
         session,
         statement,
         [Client.created_at, Client.id],
@@ -191,6 +195,9 @@ def list_for_therapist(
         cursor=cursor,
         parse=parse_time_and_id,
     )
+    for client in page.items:
+        audit.note_access(client.id)
+    return page
 
 
 def to_self(client: Client) -> ClientSelf:

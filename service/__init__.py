@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errors(app)
     register_security(app)
+    register_audit(app)
     register_cli(app)
     return app
 
@@ -34,6 +35,8 @@ def register_config(app: Flask, settings, test_config: dict | None) -> None:
     """Flask settings derived from ours."""
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        # While rotating, cookies signed with the previous key stay valid (Flask >= 3.1).
+        SECRET_KEY_FALLBACKS=[settings.secret_key_previous] if settings.secret_key_previous else [],
         DATABASE_URL=settings.database_url,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SESSION_COOKIE_HTTPONLY=True,
@@ -63,7 +66,7 @@ def register_database(app: Flask) -> None:
 
     settings = app.config["HEARTH_SETTINGS"]
     passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
-    secrets.configure(settings.secret_key)
+    secrets.configure(settings.secret_key, settings.secret_key_previous)
     db.init_app(app)
 
 
@@ -86,8 +89,10 @@ def register_blueprints(app: Flask) -> None:
     """The API, its document and docs page, and the web pages."""
     from service.api import api
     from service.api.docs import docs
+    from service.public import check_operations
     from service.web import web
 
+    check_operations(api.operations)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(docs)
     app.register_blueprint(web)
@@ -105,6 +110,13 @@ def register_security(app: Flask) -> None:
     from service import security
 
     security.init_app(app)
+
+
+def register_audit(app: Flask) -> None:
+    """One access-log entry per client reached by a successful request."""
+    from service import access_log
+
+    access_log.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

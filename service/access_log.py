@@ -1,0 +1,64 @@
+"""The read half of the audit log: every request that reached a client's record leaves one
+entry per client when it succeeds (writes are recorded by care where they happen too).
+
+care notes each client reached (care.audit.note_access, at the record's gateways); this module
+opens the notes when a request starts and writes them when it ends well. A client reading their
+own record is not logged as a read (their own writes, check-ins and sessions, are)."""
+
+import logging
+
+from flask import Flask, g, request
+
+from care import audit
+from service import auth, db
+
+log = logging.getLogger("hearth.audit")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def init_app(app: Flask) -> None:
+    """Open the notes at the start of each request and write them at its end."""
+
+    @app.before_request
+    def open_notes():
+        g.audit_token, g.audit_accessed = audit.begin_collecting()
+
+    @app.after_request
+    def write_notes(response):
+        accessed = g.pop("audit_accessed", None)
+        if accessed and response.status_code < 400:
+            _write(accessed, response.status_code)
+        return response
+
+    @app.teardown_request
+    def close_notes(_error=None):
+        token = g.pop("audit_token", None)
+        if token is not None:
+            audit.end_collecting(token)
+
+
+def _write(accessed: set, status: int) -> None:
+    user = auth.current_user()
+    if user is None:
+        return
+    write = request.method in UNSAFE
+    if user.role == "client" and not write:
+        return
+    kind = "write" if write else "read"
+    endpoint = request.endpoint or request.path
+    session = db.session()
+    try:
+        for client_id in sorted(accessed, key=str):
+            audit.record(
+                session,
+                f"{kind}:{endpoint}",
+                actor_id=user.id,
+                target_type="client",
+                target_id=client_id,
+                client_id=client_id,
+                detail=f"{request.method} {request.path} -> {status}",
+            )
+        session.commit()
+    except Exception:  # the answer already stands; a lost audit row must be loud, not fatal
+        session.rollback()
+        log.exception("could not write the access log", extra={"path": request.path})
