@@ -3,6 +3,7 @@
 import logging
 
 from flask import Flask, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from care.errors import CareError, Invalid
@@ -103,6 +104,21 @@ def register(app: Flask) -> None:
         response.data = render_template("error.html", status=status, message=detail)
         response.mimetype = "text/html"
         return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unreachable(error: Exception):
+        # A restarting or unreachable database is passing trouble, not a bug: 503 with a time
+        # to come back. The request's transaction was rolled back, so nothing half-saved stays.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        detail = (
+            "the database cannot be reached right now, so nothing from this request was saved; "
+            "please try again in a few seconds"
+        )
+        if _wants_problem():
+            return problem_response(503, detail, headers={"Retry-After": "5"})
+        page = render_template("error.html", status=503, message=detail)
+        return page, 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -68,16 +68,12 @@ class PostgresServer:
             "--no-sync",
             "--locale=C",
         )
-        options = (
-            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
         self._run(
             "pg_ctl",
             "-D",
             str(self.data),
             "-o",
-            options,
+            self.options,
             "-l",
             str(self.base / "log"),
             "-w",
@@ -86,6 +82,32 @@ class PostgresServer:
             "start",
         )
         return self
+
+    @property
+    def options(self) -> str:
+        """The server's settings: loopback only, and no fsync since the data is thrown away."""
+        return (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: open connections are cut), for fault tests."""
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            self.options,
+            "-l",
+            str(self.base / "log"),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            "60",
+            "restart",
+        )
 
     def create_database(self, name: str) -> str:
         """Create a database and return its URL."""
