@@ -46,6 +46,7 @@ def main() -> None:
 
 def init_app(app) -> None:
     """Attach the commands to an app (so `flask --app wsgi` has them too)."""
+    from service.cli_ops import backup_command, restore_command, rotate_secret_command
     from service.cli_practices import practices_group, voices_command
     from service.cli_scheduler import scheduler_group
 
@@ -56,6 +57,9 @@ def init_app(app) -> None:
         practices_group,
         voices_command,
         scheduler_group,
+        backup_command,
+        restore_command,
+        rotate_secret_command,
     )
     for command in commands:
         if command.name not in app.cli.commands:

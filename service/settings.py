@@ -41,6 +41,7 @@ class Settings:
     signin_account_limit: int = 5
     signin_address_limit: int = 20
     signin_window_minutes: int = 15
+    secret_key_previous: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -88,6 +89,23 @@ def _secret_key(env, instance_dir: Path) -> str:
         ) from None
 
 
+def _previous_secret_key(env, current: str) -> str | None:
+    """HEARTH_SECRET_KEY_PREVIOUS: the key being rotated out (accepted, never used to sign)."""
+    key = env.get("HEARTH_SECRET_KEY_PREVIOUS")
+    if not key:
+        return None
+    if len(key) < 32:
+        raise SettingsError(
+            "HEARTH_SECRET_KEY_PREVIOUS must be at least 32 characters (the old HEARTH_SECRET_KEY)"
+        )
+    if key == current:
+        raise SettingsError(
+            "HEARTH_SECRET_KEY_PREVIOUS is the same as HEARTH_SECRET_KEY; set HEARTH_SECRET_KEY "
+            "to the new key and HEARTH_SECRET_KEY_PREVIOUS to the old one"
+        )
+    return key
+
+
 def _database_url(env, instance_dir: Path) -> str:
     url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'hearth.db'}"
     scheme = url.split(":", 1)[0]
@@ -115,9 +133,11 @@ def load(env=None) -> Settings:
     env = os.environ if env is None else env
     instance_dir = Path(env.get("HEARTH_INSTANCE_DIR") or PROJECT_ROOT / "instance")
     media_dir = Path(env.get("HEARTH_MEDIA_DIR") or instance_dir / "media")
+    secret_key = _secret_key(env, instance_dir)
     return Settings(
         instance_dir=instance_dir,
-        secret_key=_secret_key(env, instance_dir),
+        secret_key=secret_key,
+        secret_key_previous=_previous_secret_key(env, secret_key),
         database_url=_database_url(env, instance_dir),
         media_dir=media_dir,
         base_url=_base_url(env),
