@@ -26,8 +26,8 @@ DEFAULT_ITEMS = [
     },
     {
         "label": "Your therapist",
-        "text": "Your therapist has been told that you are having a hard "
-        "time. You can also contact them the way you usually do.",
+        "text": "You can contact your therapist the way you usually do. If you rated your "
+        "distress very high here, they have been told.",
         "phone": None,
         "url": None,
     },

@@ -21,6 +21,26 @@ FLAGS = [
 ]
 
 
+def closing(app):
+    """The WSGI app with every response closed, however its request ends.
+
+    Werkzeug's development server closes a response in a `finally` that first drains the
+    socket; when the browser has reset the connection (Chromium drops half-read media
+    requests whenever a page with audio is left), that drain raises and the close is skipped,
+    so a file response stays open until it is garbage collected (a ResourceWarning). Here the
+    response is closed when the server closes this iterator or lets go of it."""
+
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            yield from iterable
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app):
     """The test app served on a free loopback port in a thread; yields its base URL."""
@@ -28,12 +48,14 @@ def live_server(app):
     app.config["HEARTH_SETTINGS"] = app.config["HEARTH_SETTINGS"].__class__(
         **{**vars(app.config["HEARTH_SETTINGS"]), "base_url": f"http://127.0.0.1:{port}"}
     )
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()  # serve_forever closes the listening socket as it returns
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
