@@ -128,3 +128,12 @@ def test_admin_home(app, client):
     admin = make_person(app, "admin", "root@example.org", sign_in=False)
     _sign_in(client, admin.email, admin.password)
     assert "Administration" in client.get("/").get_data(as_text=True)
+
+
+def test_api_answers_are_not_cached_and_tls_gets_hsts(client, therapist):
+    plain = client.get("/api/v1/me", headers=therapist.headers)
+    assert plain.headers["Cache-Control"] == "no-store"
+    assert plain.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in plain.headers
+    secure = client.get("/api/v1/me", headers=therapist.headers, base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
