@@ -261,6 +261,25 @@ def test_plan_all_plans_every_client_in_chunks(app, client, therapist, patient):
     )
 
 
+def _backdate(app, patient, when):
+    """Move the client's creation and dose settings before the test's fixed clock, in order
+    (the test plays out in June; the records were made on the real clock)."""
+    from care.models_practice import DoseAction
+
+    with _db(app) as session:
+        record = session.get(Client, uuid.UUID(patient.client_id))
+        record.created_at = when
+        session.add(record)
+        actions = session.exec(
+            select(DoseAction)
+            .where(DoseAction.client_id == record.id)
+            .order_by(DoseAction.at, DoseAction.id)
+        ).all()
+        for n, action in enumerate(actions):
+            action.at = when + timedelta(minutes=n)
+            session.add(action)
+
+
 def test_three_unanswered_prompts_lower_the_frequency_not_the_level(
     app, client, therapist, patient
 ):
@@ -270,6 +289,7 @@ def test_three_unanswered_prompts_lower_the_frequency_not_the_level(
         json={"pinned_level": 3},
     )
     _assign(client, therapist, patient, expiry_minutes=60)
+    _backdate(app, patient, NOW - timedelta(days=7))
     from service import db
 
     def factory():
