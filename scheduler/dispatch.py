@@ -2,10 +2,16 @@
 follow the lifecycle planned -> sending -> sent -> opened -> completed (or expired, cancelled,
 failed).
 
-Claims use FOR UPDATE SKIP LOCKED on PostgreSQL, so several dispatchers can run at once, and a
-guarded conditional UPDATE on SQLite (where FOR UPDATE compiles to nothing; run one dispatcher
-there). A claim is a lease: a dispatcher that dies mid-send leaves rows in 'sending' that are
-reclaimed when the lease runs out, and sent again with the same idempotency key."""
+One call of `dispatch_once` does the housekeeping once (dead leases, misses, expiry), then
+claims and settles batches (scheduler.batch: one transaction each) until a batch comes back
+short or `max_prompts` is reached. The inbox is the prompts table itself: a prompt marked
+'sent' with its sent_at is in the client's inbox, so the inbox needs no delivery row; the
+delivery log records the outside channels, whose attempts can fail and be retried.
+
+Prompts that need an outside channel (email, webhooks) leave the batch as 'sending' with a
+lease and go through `deliver` one by one after the commit. A dispatcher that dies mid-send
+leaves them in 'sending'; they are reclaimed when the lease runs out and sent again with the
+same idempotency key. `deliver` writes its final status only while the lease is still its own."""
 
 import logging
 import uuid
@@ -23,12 +29,24 @@ from care.models_delivery import DeliveryLog, Prompt, WebhookEndpoint
 from care.models_practice import Assignment
 from care.types import utcnow
 from practices import Library
+from scheduler.batch import LEASE, PROMPTS, claim, settle_batch, unwanted
 from scheduler.channels.base import DeliveryResult, Message
 
+__all__ = ["LEASE", "Channels", "DispatchResult", "claim", "deliver", "dispatch_once"]
+
 log = logging.getLogger("hearth.dispatch")
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
 ENDPOINT_FAILURE_LIMIT = 5
+MAX_PROMPTS = 5000  # per dispatch_once call, so one call stays bounded in time
+# deliver's verdicts and the DispatchResult field each one counts in
+COUNTERS = {
+    "sent": "sent",
+    "retry": "retried",
+    "cancelled": "cancelled",
+    "expired": "expired",
+    "failed": "failed",
+    "lost": "lost",
+}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -48,7 +66,8 @@ class Channels:
 
 @dataclass
 class DispatchResult:
-    """What one dispatch pass did."""
+    """What one dispatch call did (`lost`: final writes refused because another worker had
+    reclaimed the prompt after our lease ran out)."""
 
     claimed: int = 0
     sent: int = 0
@@ -56,6 +75,7 @@ class DispatchResult:
     cancelled: int = 0
     expired: int = 0
     failed: int = 0
+    lost: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -99,54 +119,6 @@ def reclaim(session: Session, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def claim(
-    session: Session,
-    worker: str,
-    *,
-    limit: int = 50,
-    now: datetime | None = None,
-    lease: timedelta = LEASE,
-) -> list[uuid.UUID]:
-    """Claim up to `limit` due prompts for this worker; returns their ids (committed)."""
-    now = now or utcnow()
-    due = (
-        select(Prompt.id)
-        .where(
-            Prompt.status == "planned",
-            Prompt.scheduled_at <= now,
-            Prompt.expires_at > now,
-            (Prompt.next_attempt_at.is_(None)) | (Prompt.next_attempt_at <= now),
-        )
-        .order_by(Prompt.scheduled_at)
-        .limit(limit)
-    )
-    values = {
-        "status": "sending",
-        "claimed_by": worker,
-        "lease_until": now + lease,
-        "updated_at": now,
-        "attempts": Prompt.attempts + 1,
-    }
-    if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.exec(due.with_for_update(skip_locked=True)))
-        if ids:
-            session.execute(update(Prompt).where(Prompt.id.in_(ids)).values(**values))
-        session.commit()
-        return ids
-    claimed = []
-    for prompt_id in list(session.exec(due)):
-        # The guarded update succeeds for exactly one claimant.
-        result = session.execute(
-            update(Prompt)
-            .where(Prompt.id == prompt_id, Prompt.status == "planned")
-            .values(**values)
-        )
-        if result.rowcount == 1:
-            claimed.append(prompt_id)
-    session.commit()
-    return claimed
-
-
 def _message(
     session: Session,
     library: Library,
@@ -186,18 +158,34 @@ def _done_channels(session: Session, prompt: Prompt) -> set[str]:
     return {f"{r.channel}:{r.endpoint_id or ''}" for r in rows}
 
 
-def _still_wanted(session: Session, prompt: Prompt, client: Client | None) -> str | None:
-    """Why a claimed prompt must not go out now (re-checked at send time), or None."""
-    if client is None:
-        return "the client no longer exists"
-    if client.on_hold:
-        return "the client is on hold"
-    if client.dose_paused:
-        return "the therapist paused practice"
-    assignment = session.get(Assignment, prompt.assignment_id)
-    if assignment is None or not assignment.active or assignment.deleted_at is not None:
-        return "the assignment was paused or ended"
-    return None
+def _finish(
+    session: Session,
+    prompt: Prompt,
+    worker: str,
+    verdict: str,
+    values: dict,
+    now: datetime,
+) -> str:
+    """The final status write, made only while the prompt is still ours; 'lost' if another
+    dispatcher has it now."""
+    values = {**values, "claimed_by": "", "lease_until": None, "updated_at": now}
+    written = session.execute(
+        update(PROMPTS)
+        .where(
+            PROMPTS.c.id == prompt.id,
+            PROMPTS.c.status == "sending",
+            PROMPTS.c.claimed_by == worker,
+        )
+        .values(**values)
+    )
+    if written.rowcount != 1:
+        # Our lease ran out mid-send and another dispatcher reclaimed the prompt: its state
+        # is the other worker's now. What our channels did is still logged (it happened).
+        log.warning("prompt %s was reclaimed by another dispatcher; not overwriting it", prompt.id)
+        session.commit()
+        return "lost"
+    session.commit()
+    return verdict
 
 
 def deliver(
@@ -205,32 +193,30 @@ def deliver(
     library: Library,
     prompt_id: uuid.UUID,
     channels: Channels,
+    worker: str,
     now: datetime | None = None,
 ) -> str:
-    """Deliver one claimed prompt through every channel that has not had it yet."""
+    """Deliver one prompt claimed by `worker` through every channel that has not had it yet."""
     now = now or utcnow()
     prompt = session.get(Prompt, prompt_id)
-    if prompt is None or prompt.status != "sending":
+    if prompt is None or prompt.status != "sending" or prompt.claimed_by != worker:
         return "skipped"
-    client = session.get(Client, prompt.client_id)
     if prompt.expires_at <= now:
-        prompt.status, prompt.updated_at = "expired", now
-        session.add(prompt)
-        session.commit()
-        return "expired"
-    reason = _still_wanted(session, prompt, client)
+        return _finish(session, prompt, worker, "expired", {"status": "expired"}, now)
+    client = session.get(Client, prompt.client_id)
+    assignment = session.get(Assignment, prompt.assignment_id)
+    reason = unwanted(
+        client is not None,
+        client is not None and client.on_hold,
+        client is not None and client.dose_paused,
+        assignment is not None and assignment.active and assignment.deleted_at is None,
+    )
     if reason:
-        prompt.status, prompt.last_error, prompt.updated_at = "cancelled", reason, now
-        session.add(prompt)
-        session.commit()
-        return "cancelled"
+        values = {"status": "cancelled", "last_error": reason}
+        return _finish(session, prompt, worker, "cancelled", values, now)
     message = _message(session, library, prompt, client, channels.base_url)
     done = _done_channels(session, prompt)
-    outcomes = []
-    if "inbox:" not in done:
-        session.add(DeliveryLog(prompt_id=prompt.id, channel="inbox", outcome="ok"))
-        if prompt.sent_at is None:
-            prompt.sent_at = now
+    outcomes: list[tuple[str, str]] = []
     if (
         channels.email is not None
         and client.email_prompts
@@ -261,18 +247,18 @@ def deliver(
                     ),
                 )
             )
-    if "retry" in outcomes and prompt.attempts < MAX_ATTEMPTS:
+    values: dict = {}
+    errors = [error for _, error in outcomes if error]
+    if errors:
+        values["last_error"] = errors[-1]
+    if prompt.sent_at is None:
+        values["sent_at"] = now  # in the inbox from now on (written only if still ours)
+    if any(outcome == "retry" for outcome, _ in outcomes) and prompt.attempts < MAX_ATTEMPTS:
         # The inbox has it already; only the channels that failed are tried again later.
-        prompt.status = "planned"
-        prompt.next_attempt_at = now + backoff(prompt.attempts)
-        verdict = "retry"
-    else:
-        prompt.status = "sent"
-        verdict = "sent"
-    prompt.claimed_by, prompt.lease_until, prompt.updated_at = "", None, now
-    session.add(prompt)
-    session.commit()
-    return verdict
+        values.update(status="planned", next_attempt_at=now + backoff(prompt.attempts))
+        return _finish(session, prompt, worker, "retry", values, now)
+    values["status"] = "sent"
+    return _finish(session, prompt, worker, "sent", values, now)
 
 
 def _record(
@@ -281,7 +267,8 @@ def _record(
     channel: str,
     endpoint: WebhookEndpoint | None,
     send: Callable[[], DeliveryResult],
-) -> str:
+) -> tuple[str, str]:
+    """Send through one channel and log it; returns (outcome, error text or "")."""
     try:
         result = send()
     except Exception as error:  # a channel bug must not stop the other channels
@@ -300,11 +287,9 @@ def _record(
             detail=result.detail[:500],
         )
     )
-    if outcome != "ok":
-        prompt.last_error = f"{channel}: {result.detail}"[:500]
     if endpoint is not None:
         _endpoint_health(session, endpoint, outcome, result.detail)
-    return outcome
+    return outcome, "" if outcome == "ok" else f"{channel}: {result.detail}"[:500]
 
 
 def _endpoint_health(
@@ -321,6 +306,20 @@ def _endpoint_health(
     session.add(endpoint)
 
 
+def _housekeeping(session: Session, now: datetime) -> int:
+    """Reclaim dead leases, expire stale prompts, tell the dose of misses; returns expired."""
+    reclaim(session, now)
+    missed = missed_clients(session, now)
+    expired = expire_stale(session, now)
+    session.commit()
+    for client_id in missed:
+        # A miss is an event for the dose (fewer prompts after three in a row, R9).
+        client = session.get(Client, client_id)
+        if client is not None:
+            reports.decide_and_alert(session, client)
+    return expired
+
+
 def dispatch_once(
     session_factory,
     library: Library,
@@ -328,38 +327,54 @@ def dispatch_once(
     worker: str,
     *,
     limit: int = 50,
+    max_prompts: int = MAX_PROMPTS,
     now: datetime | None = None,
     lease: timedelta = LEASE,
 ) -> DispatchResult:
-    """One pass: reclaim dead leases, expire stale prompts, claim and deliver a batch."""
-    now = now or utcnow()
+    """Housekeeping once, then claim and settle batches of `limit` until a batch comes back
+    short or `max_prompts` were claimed. `now` fixes the clock (tests); otherwise each batch
+    and each outside delivery reads it afresh."""
+    fixed = now
     result = DispatchResult()
     with session_factory() as session:
-        reclaim(session, now)
-        missed = missed_clients(session, now)
-        result.expired = expire_stale(session, now)
-        session.commit()
-        for client_id in missed:
-            # A miss is an event for the dose (fewer prompts after three in a row, R9).
-            client = session.get(Client, client_id)
-            if client is not None:
-                reports.decide_and_alert(session, client)
-        ids = claim(session, worker, limit=limit, now=now, lease=lease)
-    result.claimed = len(ids)
-    for prompt_id in ids:
-        with session_factory() as session:
-            try:
-                verdict = deliver(session, library, prompt_id, channels, now)
-            except Exception:
-                session.rollback()
-                log.exception("delivery failed", extra={"prompt": str(prompt_id)})
-                verdict = "failed"
-        if verdict == "sent":
-            result.sent += 1
-        elif verdict == "retry":
-            result.retried += 1
-        elif verdict == "cancelled":
-            result.cancelled += 1
-        elif verdict == "failed":
-            result.failed += 1
+        result.expired = _housekeeping(session, fixed or utcnow())
+        engine = session.get_bind()
+    # One connection for every batch: the batches are Core statements, and a pooled checkout
+    # per batch would cost a ping each.
+    with engine.connect() as conn:
+        while result.claimed < max_prompts:
+            size = min(limit, max_prompts - result.claimed)
+            batch = settle_batch(
+                conn,
+                with_email=channels.email is not None,
+                with_webhooks=channels.webhook is not None,
+                worker=worker,
+                size=size,
+                now=fixed or utcnow(),
+                lease=lease,
+            )
+            result.claimed += batch.claimed
+            result.sent += batch.counts.get("sent", 0)
+            result.expired += batch.counts.get("expired", 0)
+            result.cancelled += batch.counts.get("cancelled", 0)
+            for prompt_id in batch.outside:
+                _deliver_counted(
+                    session_factory, library, prompt_id, channels, worker, fixed, result
+                )
+            if batch.claimed < size:
+                break
     return result
+
+
+def _deliver_counted(session_factory, library, prompt_id, channels, worker, fixed, result):
+    """`deliver` in a session of its own, its verdict counted in `result`."""
+    with session_factory() as session:
+        try:
+            verdict = deliver(session, library, prompt_id, channels, worker, fixed or utcnow())
+        except Exception:
+            session.rollback()
+            log.exception("delivery failed", extra={"prompt": str(prompt_id)})
+            verdict = "failed"
+    counter = COUNTERS.get(verdict)
+    if counter:
+        setattr(result, counter, getattr(result, counter) + 1)

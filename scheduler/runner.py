@@ -15,7 +15,7 @@ from sqlmodel import Session
 from care.models_delivery import SchedulerBeat
 from care.types import utcnow
 from practices import Library
-from scheduler.dispatch import Channels, dispatch_once
+from scheduler.dispatch import MAX_PROMPTS, Channels, dispatch_once
 from scheduler.notify import email_alerts, send_reminders
 from scheduler.planner import plan_all
 
@@ -63,9 +63,15 @@ def build(
         )
 
     def dispatch():
-        result = dispatch_once(factory, library, channels, name)
-        if result.claimed or result.expired:
-            log.info("dispatched", extra=vars(result))
+        # Drain what is due: each call claims batches until one comes back short, up to
+        # MAX_PROMPTS, and a full call is followed by another (the next tick would be up to
+        # dispatch_every seconds away).
+        while True:
+            result = dispatch_once(factory, library, channels, name, max_prompts=MAX_PROMPTS)
+            if result.claimed or result.expired:
+                log.info("dispatched", extra=vars(result))
+            if result.claimed < MAX_PROMPTS:
+                return
 
     def notify():
         email_alerts(factory, channels)

@@ -22,9 +22,10 @@ from dateutil.rrule import rrule, rrulestr
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_PER_DAY = 12
 DEFAULT_SPACING_MINUTES = 60
-# Days planned before a window: spacing looks back up to a day, and where clocks fall back
-# at midnight, local dates run backwards for an hour.
-SPARE_DAYS = 3
+# Days planned before a window: spacing (always shorter than a day, check_schedule refuses
+# longer) looks back at the day before only. Every wall time is resolved to its first instant
+# (fold=0), so an occurrence never lands on a local date before its own.
+SPARE_DAYS = 1
 
 _PART_ORDER = (
     "FREQ", "INTERVAL", "COUNT", "UNTIL", "BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY",
@@ -209,7 +210,7 @@ def expand(
         return []
     first = start.astimezone(zone).date()
     low = first - timedelta(days=SPARE_DAYS)
-    days = [low + timedelta(days=n) for n in range((end.astimezone(zone).date() - low).days + 2)]
+    days = [low + timedelta(days=n) for n in range((end.astimezone(zone).date() - low).days + 1)]
     by_day: dict[date, list[Occurrence]] = {day: [] for day in days}
     # DTSTART is never given: an RRULE starts at `anchor`, by default the window's first local
     # day. INTERVAL and COUNT count from it, so planners should pass a fixed date (e.g. the
@@ -265,6 +266,8 @@ def _place(
     if _in_quiet(wall.time(), quiet) or _in_quiet(base.astimezone(zone).time(), quiet):
         return None
     slot = f"{wall:%Y-%m-%dT%H:%M}@{zone.key}"
+    if not jitter:
+        return Occurrence(slot=slot, local_date=wall.date(), nominal_local=wall, at=base)
     digest = hashlib.sha256((seed + slot).encode()).digest()
     offset = int.from_bytes(digest[:8], "big") % (jitter + 1)
     day_end = resolve_local(datetime.combine(wall.date() + timedelta(days=1), time()), zone)

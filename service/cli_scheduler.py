@@ -59,7 +59,9 @@ def plan_command():
 
 
 @scheduler_group.command("dispatch")
-@click.option("--limit", default=500, show_default=True)
+@click.option(
+    "--limit", default=500, show_default=True, help="At most this many prompts in this pass."
+)
 @with_appcontext
 def dispatch_command(limit: int):
     """Deliver the prompts that are due now, once."""
@@ -71,7 +73,7 @@ def dispatch_command(limit: int):
         library(),
         channels(),
         worker_name(),
-        limit=limit,
+        max_prompts=limit,
     )
     click.echo(
         f"dispatched: {result.sent} sent, {result.retried} to retry, {result.expired} "
