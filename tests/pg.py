@@ -68,20 +68,15 @@ class PostgresServer:
             "--no-sync",
             "--locale=C",
         )
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-o",
-            self.options,
-            "-l",
-            str(self.base / "log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
+        self._pg_ctl("start")
         return self
+
+    def _pg_ctl(self, *action: str) -> None:
+        # The log file keeps the server's output off our pipes (a server holding them open
+        # would keep subprocess.run waiting).
+        log = str(self.base / "log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", self.options, "-l", log, "-w", "-t", "60",
+                  *action)  # fmt: skip
 
     @property
     def options(self) -> str:
@@ -93,21 +88,7 @@ class PostgresServer:
 
     def restart(self) -> None:
         """Restart the server (fast shutdown: open connections are cut), for fault tests."""
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-o",
-            self.options,
-            "-l",
-            str(self.base / "log"),
-            "-m",
-            "fast",
-            "-w",
-            "-t",
-            "60",
-            "restart",
-        )
+        self._pg_ctl("-m", "fast", "restart")
 
     def create_database(self, name: str) -> str:
         """Create a database and return its URL."""

@@ -9,6 +9,7 @@ from sqlmodel import select
 from care.db import session_scope
 from care.models import Client
 from care.models_practice import Alert, DoseAction, PracticeSession
+from tests.records import sent_prompt
 
 
 @contextmanager
@@ -176,29 +177,8 @@ def test_a_gate_closed_behind_the_assignment_refuses_the_session(app, client, th
 
 
 def test_a_hold_takes_sent_prompts_out_of_the_inbox(app, client, therapist, patient):
-    import uuid
-    from datetime import timedelta
-
-    from care.models_delivery import Prompt
-    from care.types import utcnow
-
     assignment = _assign(client, therapist, patient)
-    now = utcnow()
-    with _session(app) as session:
-        session.add(
-            Prompt(
-                client_id=uuid.UUID(patient.client_id),
-                assignment_id=uuid.UUID(assignment["id"]),
-                slot="test-slot",
-                scheduled_at=now - timedelta(minutes=5),
-                expires_at=now + timedelta(hours=2),
-                practice_id="self-compassion-break",
-                level=1,
-                idempotency_key=uuid.uuid4().hex,
-                status="sent",
-                sent_at=now - timedelta(minutes=5),
-            )
-        )
+    sent_prompt(app, patient.client_id, assignment["id"])
 
     def inbox():
         response = client.get("/api/v1/me/prompts", headers=patient.headers)

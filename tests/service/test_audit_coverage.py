@@ -11,6 +11,7 @@ from sqlmodel import func, select
 from care.db import session_scope
 from care.models import AuditEvent
 from service.api import api
+from tests.records import sent_prompt
 
 # Operations that name a client-owned object in the path, write as a client, or list a
 # therapist's clients or alerts are clinical.
@@ -47,32 +48,6 @@ def _count(app, client_id: str) -> int:
             .select_from(AuditEvent)
             .where(AuditEvent.client_id == uuid.UUID(client_id))
         ).one()
-
-
-def _sent_prompt(app, client_id: str, assignment_id: str) -> uuid.UUID:
-    from datetime import timedelta
-
-    from care.models_delivery import Prompt
-    from care.types import utcnow
-    from service import db
-
-    now = utcnow()
-    with app.app_context(), session_scope(db.engine()) as session:
-        prompt = Prompt(
-            client_id=uuid.UUID(client_id),
-            assignment_id=uuid.UUID(assignment_id),
-            slot="audit-test",
-            scheduled_at=now - timedelta(minutes=1),
-            expires_at=now + timedelta(hours=1),
-            practice_id="self-compassion-break",
-            level=1,
-            idempotency_key=uuid.uuid4().hex,
-            status="sent",
-            sent_at=now,
-        )
-        session.add(prompt)
-        session.flush()
-        return prompt.id
 
 
 def test_every_clinical_operation_leaves_an_entry(app, client, therapist, patient):
@@ -113,7 +88,7 @@ def test_every_clinical_operation_leaves_an_entry(app, client, therapist, patien
         {"note": "Go gently."},
     )
     call("client_prompts", "GET", f"/api/v1/clients/{cid}/prompts", t)
-    prompt_id = _sent_prompt(app, cid, state["assignment"])
+    prompt_id = sent_prompt(app, cid, state["assignment"])
     call("open_prompt", "POST", f"/api/v1/me/prompts/{prompt_id}/opened", p)
     call(
         "preview_schedule",

@@ -8,15 +8,13 @@ anonymous visitors to the sign-in page and answer 403 for the wrong role; anothe
 object is 404 everywhere (as if it did not exist, so ids cannot be probed)."""
 
 import re
-import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 
-from care.db import session_scope
 from service.public import PUBLIC_ENDPOINTS
 from tests.conftest import make_person
+from tests.records import sent_prompt
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ROLES = ("admin", "therapist", "client")
@@ -57,10 +55,6 @@ class World:
 
 @pytest.fixture
 def world(app, client, therapist, patient, other_therapist, admin) -> World:
-    from care.models_delivery import Prompt
-    from care.types import utcnow
-    from service import db
-
     t = therapist.headers
     assignment = client.post(
         f"/api/v1/clients/{patient.client_id}/assignments",
@@ -75,23 +69,7 @@ def world(app, client, therapist, patient, other_therapist, admin) -> World:
     endpoint = client.post(
         "/api/v1/webhooks", headers=t, json={"url": "https://companion.example.org/hook"}
     ).json["id"]
-    now = utcnow()
-    with app.app_context(), session_scope(db.engine()) as s:
-        prompt = Prompt(
-            client_id=uuid.UUID(patient.client_id),
-            assignment_id=uuid.UUID(assignment),
-            slot="matrix",
-            scheduled_at=now - timedelta(minutes=1),
-            expires_at=now + timedelta(hours=1),
-            practice_id="self-compassion-break",
-            level=1,
-            idempotency_key=uuid.uuid4().hex,
-            status="sent",
-            sent_at=now,
-        )
-        s.add(prompt)
-        s.flush()
-        prompt_id = str(prompt.id)
+    prompt_id = str(sent_prompt(app, patient.client_id, assignment, slot="matrix"))
     # A crisis check-in gives tenant A an alert (and a hold, which changes no permission).
     client.post("/api/v1/me/checkins", headers=patient.headers, json={"distress": 9})
     alert = client.get("/api/v1/alerts", headers=t).json["items"][0]["id"]

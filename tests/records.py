@@ -1,0 +1,32 @@
+"""Records made directly in the care record for tests, where no API makes them (a prompt the
+dispatcher would have sent)."""
+
+import uuid
+from datetime import timedelta
+
+from care.db import session_scope
+from care.models_delivery import Prompt
+from care.types import utcnow
+
+
+def sent_prompt(app, client_id: str, assignment_id: str, slot: str = "test-slot") -> uuid.UUID:
+    """A prompt sent a minute ago and open for another hour, as the dispatcher leaves it."""
+    from service import db
+
+    now = utcnow()
+    with app.app_context(), session_scope(db.engine()) as session:
+        prompt = Prompt(
+            client_id=uuid.UUID(client_id),
+            assignment_id=uuid.UUID(assignment_id),
+            slot=slot,
+            scheduled_at=now - timedelta(minutes=1),
+            expires_at=now + timedelta(hours=1),
+            practice_id="self-compassion-break",
+            level=1,
+            idempotency_key=uuid.uuid4().hex,
+            status="sent",
+            sent_at=now - timedelta(minutes=1),
+        )
+        session.add(prompt)
+        session.flush()
+        return prompt.id
