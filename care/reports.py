@@ -147,7 +147,9 @@ def start_session(session: Session, library: Library, client: Client, data):
         if assignments.gate_problem(practice, client):
             # Flags or readiness changed since it was assigned (R1, R8): not now.
             raise Conflict("this practice is paused by your therapist for now")
-    _, decisions = decide_and_alert(session, client)  # bring the dose up to date before choosing
+    # Bring the dose up to date before choosing. The start itself is decided with the next
+    # report (decide stores every event not yet decided), which saves a full replay here.
+    decision, decisions = decide_and_alert(session, client)
     level = client.dose_level
     if assignment is None:
         practice, substituted, note = entry, False, ""
@@ -167,7 +169,6 @@ def start_session(session: Session, library: Library, client: Client, data):
     )
     session.add(row)
     session.commit()
-    decision, _ = decide_and_alert(session, client)
     return row, practice, chosen, substituted, note, decision, False
 
 
