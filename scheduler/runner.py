@@ -55,9 +55,10 @@ def build(
         result = plan_all(factory, library)
         log.info(
             "planned",
+            # Not "created": LogRecord has an attribute of that name, and logging refuses it.
             extra={
-                "created": result.created,
-                "cancelled": result.cancelled,
+                "prompts_created": result.created,
+                "prompts_cancelled": result.cancelled,
                 "clients": result.clients,
             },
         )
@@ -69,7 +70,7 @@ def build(
         while True:
             result = dispatch_once(factory, library, channels, name, max_prompts=MAX_PROMPTS)
             if result.claimed or result.expired:
-                log.info("dispatched", extra=vars(result))
+                log.info("dispatched", extra={f"prompts_{k}": v for k, v in vars(result).items()})
             if result.claimed < MAX_PROMPTS:
                 return
 

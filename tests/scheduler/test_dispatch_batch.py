@@ -275,6 +275,20 @@ def test_the_runner_tick_drains_more_than_one_call(app, patient, monkeypatch):
     assert {p.status for p in prompts} == {"sent"} and all(p.sent_at for p in prompts)
 
 
+def test_the_runner_ticks_log_what_they_did(app, patient, caplog):
+    # Logged at INFO as the demo and production run it (tests run at WARNING otherwise).
+    from scheduler import runner
+
+    _due(app, patient, 3, now=datetime.now(UTC))
+    scheduler = runner.build(_engine(app), default_library(), Channels(base_url="http://h"))
+    with caplog.at_level("INFO", logger="hearth.scheduler"):
+        scheduler.get_job("plan").func()
+        scheduler.get_job("dispatch").func()
+    records = {r.getMessage(): r for r in caplog.records if r.name == "hearth.scheduler"}
+    assert records["planned"].clients >= 1
+    assert records["dispatched"].prompts_sent == 3
+
+
 # --- the pure decision -----------------------------------------------------------------
 
 
