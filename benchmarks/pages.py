@@ -124,9 +124,9 @@ def seed_activity(app, now: datetime | None = None) -> bool:
     the activity is already there."""
     from sqlmodel import select
 
-    from care import accounts, assignments, clients, reports
+    from care import accounts, assignments, clients, dose, reports
     from care.db import session_scope
-    from care.models_practice import Assignment, CheckIn
+    from care.models_practice import Assignment, CheckIn, DoseAction, PracticeSession
     from care.schemas import ClientCreate
     from care.schemas_practice import AssignmentCreate, CheckInCreate, ScheduleIn
     from scheduler.planner import plan_client
@@ -139,7 +139,7 @@ def seed_activity(app, now: datetime | None = None) -> bool:
         lib = library()
         therapist = accounts.find_by_email(session, "therapist@example.org")
         sam = clients.for_user(session, accounts.find_by_email(session, "client@example.org"))
-        if session.exec(select(Assignment).where(Assignment.client_id == sam.id)).first():
+        if session.exec(select(PracticeSession).where(PracticeSession.client_id == sam.id)).first():
             return False
         zone = sam.timezone
         from zoneinfo import ZoneInfo
@@ -147,7 +147,16 @@ def seed_activity(app, now: datetime | None = None) -> bool:
         tz = ZoneInfo(zone)
         sam.created_at = now - timedelta(days=32)
         sam.max_level = 4
-        first = assignments.create(
+        # The first dose settings belong to the (backdated) creation, with the new bound.
+        for action in session.exec(select(DoseAction).where(DoseAction.client_id == sam.id)):
+            action.at, action.settings = sam.created_at, dose.snapshot(sam)
+            session.add(action)
+        # `hearth demo` made this assignment; the month of practice below begins with it.
+        first = session.exec(
+            select(Assignment).where(
+                Assignment.client_id == sam.id, Assignment.practice_id == "self-compassion-break"
+            )
+        ).first() or assignments.create(
             session,
             lib,
             therapist,

@@ -6,10 +6,11 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from care import accounts, clients
+from care import accounts, assignments, clients
 from care.db import session_scope
 from care.errors import CareError
 from care.schemas import ClientCreate
+from care.schemas_practice import AssignmentCreate, ScheduleIn
 from practices import LibraryError
 from service import db
 from service.settings import SettingsError
@@ -145,10 +146,27 @@ def ensure_demo(session) -> bool:
             made = True
         users[role] = user
     if clients.for_user(session, users["client"]) is None:
-        data = ClientCreate(display_name="Sam Rivers", script_name="Sam", timezone="Europe/Berlin")
+        # Level 3 allows two prompts a day, so both of the assignment's local times are used.
+        data = ClientCreate(
+            display_name="Sam Rivers", script_name="Sam", timezone="Europe/Berlin", start_level=3
+        )
         client, _ = clients.create_client(session, users["therapist"], data)
         client.user_id = users["client"].id
         session.add(client)
+        session.flush()
+        assignments.create(
+            session,
+            current_app.extensions["hearth.library"],
+            users["therapist"],
+            client,
+            AssignmentCreate(
+                practice_id="self-compassion-break",
+                start_level=3,
+                max_level=4,
+                note="The short break we tried together on Tuesday.",
+                schedule=ScheduleIn(times=["08:30", "19:00"]),
+            ),
+        )
         made = True
     return made
 

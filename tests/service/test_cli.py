@@ -4,6 +4,7 @@ from sqlmodel import select
 
 from care.db import session_scope
 from care.models import Client, User
+from care.models_practice import Assignment
 
 
 def test_db_upgrade_is_idempotent(runner):
@@ -23,7 +24,11 @@ def test_demo_creates_accounts_once_and_prints_logins(app, runner, client):
 
     with app.app_context(), session_scope(db.engine()) as session:
         assert len(session.exec(select(User)).all()) == 3
-        assert len(session.exec(select(Client)).all()) == 1
+        (sam,) = session.exec(select(Client)).all()
+        (assignment,) = session.exec(select(Assignment)).all()
+    # The demo client has a practice at 08:30 and 19:00 Berlin time, and a dose that allows both.
+    assert assignment.client_id == sam.id and sam.start_level == 3
+    assert '"08:30"' in assignment.schedule and '"19:00"' in assignment.schedule
     token = client.post(
         "/api/v1/auth/token",
         json={"email": "therapist@example.org", "password": "calm-therapist-demo"},
@@ -96,3 +101,23 @@ def test_users_create_refuses_bad_input_clearly(runner):
         ]
     )
     assert orphan.exit_code != 0 and "--therapist" in orphan.output
+
+
+def test_the_demo_client_is_prompted_at_the_demo_local_times(app, runner):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from care.models_delivery import Prompt
+    from care.types import utcnow
+    from practices import default_library
+    from scheduler.planner import plan_client
+    from service import db
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context(), session_scope(db.engine()) as session:
+        (sam,) = session.exec(select(Client)).all()
+        plan_client(session, default_library(), sam, utcnow(), horizon=timedelta(hours=48))
+        planned = session.exec(select(Prompt).where(Prompt.status == "planned")).all()
+    berlin = ZoneInfo("Europe/Berlin")
+    local = {p.scheduled_at.astimezone(berlin).strftime("%H:%M") for p in planned}
+    assert local == {"08:30", "19:00"}
