@@ -3,11 +3,11 @@
 Changes are recorded where they happen (`record`). Reads are noted where a client's record is
 reached (`note_access`, called by the two gateways: a therapist's lookup of their client and a
 client's lookup of their own record); the service turns the notes of one request into one
-entry per client when the request succeeds, so no read path can forget to log itself."""
+entry per client when the request succeeds, so no read path can forget to log itself. A client
+whose request already recorded an entry of its own (a change, an explicit read) gets no second
+one."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import datetime
 
@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from care.models import AuditEvent
 
 _ACCESSED: ContextVar[set[uuid.UUID] | None] = ContextVar("hearth_accessed_clients", default=None)
+_RECORDED: ContextVar[set[uuid.UUID] | None] = ContextVar("hearth_recorded_clients", default=None)
 
 
 def note_access(client_id: uuid.UUID) -> None:
@@ -25,25 +26,20 @@ def note_access(client_id: uuid.UUID) -> None:
         accessed.add(client_id)
 
 
-def begin_collecting() -> tuple[Token, set[uuid.UUID]]:
+def unrecorded() -> set[uuid.UUID]:
+    """The clients reached so far that no entry of this unit of work names yet."""
+    return (_ACCESSED.get() or set()) - (_RECORDED.get() or set())
+
+
+def begin_collecting() -> tuple[Token, Token]:
     """Start noting the clients reached from here on (end with `end_collecting`)."""
-    accessed: set[uuid.UUID] = set()
-    return _ACCESSED.set(accessed), accessed
+    return _ACCESSED.set(set()), _RECORDED.set(set())
 
 
-def end_collecting(token: Token) -> None:
+def end_collecting(tokens: tuple[Token, Token]) -> None:
     """Stop noting (what `begin_collecting` started)."""
-    _ACCESSED.reset(token)
-
-
-@contextmanager
-def collecting() -> Iterator[set[uuid.UUID]]:
-    """Collect the clients reached inside the block (one CLI command, one test)."""
-    token, accessed = begin_collecting()
-    try:
-        yield accessed
-    finally:
-        end_collecting(token)
+    _ACCESSED.reset(tokens[0])
+    _RECORDED.reset(tokens[1])
 
 
 def record(
@@ -58,6 +54,9 @@ def record(
     detail: str = "",
 ) -> AuditEvent:
     """Add an audit event to the session; it commits with the work it describes."""
+    recorded = _RECORDED.get()
+    if recorded is not None and client_id is not None:
+        recorded.add(client_id)
     event = AuditEvent(
         action=action,
         actor_id=actor_id,

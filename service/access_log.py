@@ -2,8 +2,9 @@
 entry per client when it succeeds (writes are recorded by care where they happen too).
 
 care notes each client reached (care.audit.note_access, at the record's gateways); this module
-opens the notes when a request starts and writes them when it ends well. A client reading their
-own record is not logged as a read (their own writes, check-ins and sessions, are)."""
+opens the notes when a request starts and writes them when it ends well, for every client that
+no entry of the request names yet. A client reading their own record is not logged as a read
+(their own writes, check-ins and sessions, are)."""
 
 import logging
 
@@ -21,20 +22,23 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def open_notes():
-        g.audit_token, g.audit_accessed = audit.begin_collecting()
+        g.audit_tokens = audit.begin_collecting()
 
     @app.after_request
     def write_notes(response):
-        accessed = g.pop("audit_accessed", None)
-        if accessed and response.status_code < 400:
-            _write(accessed, response.status_code)
+        if "audit_tokens" in g and response.status_code < 400:
+            # Clients whose request recorded its own entry (a change, an explicit read) need
+            # no second one.
+            accessed = audit.unrecorded()
+            if accessed:
+                _write(accessed, response.status_code)
         return response
 
     @app.teardown_request
     def close_notes(_error=None):
-        token = g.pop("audit_token", None)
-        if token is not None:
-            audit.end_collecting(token)
+        tokens = g.pop("audit_tokens", None)
+        if tokens is not None:
+            audit.end_collecting(tokens)
 
 
 def _write(accessed: set, status: int) -> None:

@@ -143,10 +143,10 @@ def test_every_clinical_operation_leaves_an_entry(app, client, therapist, patien
 
 
 def test_admins_read_and_filter_the_log(client, admin, therapist, patient):
-    client.get(f"/api/v1/clients/{patient.client_id}", headers=therapist.headers)
+    client.get(f"/api/v1/clients/{patient.client_id}/prompts", headers=therapist.headers)
     everything = client.get("/api/v1/audit?limit=200", headers=admin.headers)
     assert everything.status_code == 200
-    reads = [e for e in everything.json["items"] if e["action"] == "read:api.get_client"]
+    reads = [e for e in everything.json["items"] if e["action"] == "read:api.client_prompts"]
     assert reads and reads[0]["actor"] == therapist.email
     assert reads[0]["actor_role"] == "therapist" and reads[0]["client_id"] == patient.client_id
     by_actor = client.get(
