@@ -151,7 +151,8 @@ def _pause_gated(
         practice = (
             library.get(assignment.practice_id) if assignment.practice_id in library else None
         )
-        if practice is not None and assignments.gate_problem(practice, client):
+        # A practice this library does not know cannot be checked: pause it too (fail closed).
+        if practice is None or assignments.gate_problem(practice, client):
             assignment.active = False
             session.add(assignment)
             audit.record(

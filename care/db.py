@@ -14,13 +14,23 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
+            # Errors name the statement but never its values: a client's note, an email or a
+            # password hash must not reach a log line.
+            hide_parameters=True,
             # Flask serves requests from several threads; each gets its own connection.
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pre_ping lets a web worker recover on its own after the database restarts.
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

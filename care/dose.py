@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from care import dosing
 from care.models import Client, User
 from care.models_delivery import Prompt
-from care.models_practice import CheckIn, DoseAction, DoseDecision, PracticeSession
+from care.models_practice import Alert, CheckIn, DoseAction, DoseDecision, PracticeSession
 from care.types import utcnow
 
 log = logging.getLogger("hearth.dose")
@@ -193,6 +193,19 @@ def decide(session: Session, client: Client, now: datetime | None = None):
     """
     initial, started_at, events = gather(session, client, now)
     decisions = dosing.replay(initial, [e for _, e in events], started_at)
+    latest = decisions[-1] if decisions else dosing.start(initial, started_at)[1]
+    if client.on_hold and not latest.on_hold:
+        held_at = _hold_began(session, client)
+        if not any(isinstance(e, dosing.HoldReleased) and e.at >= held_at for _, e in events):
+            # Defence in depth for R5: only a therapist's release ends a hold. If a replay ever
+            # comes out without it (a record edited by hand, settings recorded late), the hold
+            # stays, in the cached dose and in every decision stored from its start on.
+            log.warning(
+                "replay lifted a hold without a release; hold kept",
+                extra={"client": str(client.id)},
+            )
+            decisions = [_held(d) if d.at >= held_at else d for d in decisions]
+            latest = _held(latest)
     stored = set(
         session.exec(select(DoseDecision.event_id).where(DoseDecision.client_id == client.id))
     )
@@ -218,15 +231,6 @@ def decide(session: Session, client: Client, now: datetime | None = None):
         )
         session.add(row)
         fresh.append((row, decision))
-    latest = decisions[-1] if decisions else dosing.start(initial, started_at)[1]
-    if client.on_hold and not latest.on_hold and not _released(session, client, events):
-        # Defence in depth for R5: only a therapist's release ends a hold. If a replay ever
-        # comes out without the hold (a record edited by hand, settings recorded late), the
-        # hold stays and the therapist is the one to lift it.
-        log.warning(
-            "replay lifted a hold without a release; hold kept", extra={"client": str(client.id)}
-        )
-        latest = dataclasses.replace(latest, on_hold=True, level=0, prompts_per_day=0)
     client.dose_level = latest.level
     client.dose_prompts = latest.prompts_per_day
     client.on_hold = latest.on_hold
@@ -237,18 +241,28 @@ def decide(session: Session, client: Client, now: datetime | None = None):
     return latest, fresh, decisions
 
 
-def _released(session: Session, client: Client, events) -> bool:
-    """Whether a therapist released the hold after the latest stored decision that held."""
-    held_at = session.exec(
+def _hold_began(session: Session, client: Client) -> datetime:
+    """When the current hold began: the latest stored decision that held, or the latest urgent
+    crisis alert (the hold set with the report itself), whichever is later."""
+    held = session.exec(
         select(DoseDecision.at)
         .where(DoseDecision.client_id == client.id, DoseDecision.on_hold.is_(True))
         .order_by(DoseDecision.at.desc())
         .limit(1)
     ).first()
-    return any(
-        isinstance(event, dosing.HoldReleased) and (held_at is None or event.at >= held_at)
-        for _, event in events
-    )
+    alerted = session.exec(
+        select(Alert.created_at)
+        .where(Alert.client_id == client.id, Alert.kind == "crisis")
+        .order_by(Alert.created_at.desc())
+        .limit(1)
+    ).first()
+    return max((t for t in (held, alerted) if t is not None), default=client.created_at)
+
+
+def _held(decision):
+    held = dataclasses.replace(decision, on_hold=True, level=0, prompts_per_day=0)
+    rule = dosing.Reason("R5", "Still on hold: only the therapist's release ends a hold.")
+    return dataclasses.replace(held, reasons=(*decision.reasons, rule))
 
 
 def step_ups_since(decisions, since: datetime) -> int:

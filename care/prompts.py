@@ -36,7 +36,9 @@ def withdraw_open(session: Session, client_id: uuid.UUID, *, reason: str) -> int
     count = 0
     for prompt in session.exec(
         select(Prompt).where(
-            Prompt.client_id == client_id, Prompt.status.in_(("sent", "delivered", "opened"))
+            Prompt.client_id == client_id,
+            # 'sending' too: a dispatcher mid-send then finds its guarded final write refused.
+            Prompt.status.in_(("sending", "sent", "delivered", "opened")),
         )
     ):
         prompt.status = "cancelled"

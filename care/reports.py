@@ -7,6 +7,7 @@ stores every decision not yet stored)."""
 
 import logging
 import uuid
+from types import SimpleNamespace
 
 from sqlmodel import Session
 
@@ -19,6 +20,10 @@ from care.types import utcnow
 from practices import Library
 
 log = logging.getLogger("hearth.reports")
+ON_HOLD = (
+    "practices are paused while your therapist checks in with you; you can still send a "
+    "check-in, and the crisis resources are always available"
+)
 
 
 def is_crisis(client: Client, *ratings: int | None, concern: bool = False) -> bool:
@@ -137,10 +142,7 @@ def start_session(session: Session, library: Library, client: Client, data):
         decision, _ = decide_and_alert(session, client)
         return row, None, 0, False, "", decision, True
     if client.on_hold:
-        raise Conflict(
-            "practices are paused while your therapist checks in with you; you can "
-            "still send a check-in, and the crisis resources are always available"
-        )
+        raise Conflict(ON_HOLD)
     assignment = _target(session, library, client, data)
     if assignment is not None:
         practice = library.get(assignment.practice_id)
@@ -150,6 +152,9 @@ def start_session(session: Session, library: Library, client: Client, data):
     # Bring the dose up to date before choosing. The start itself is decided with the next
     # report (decide stores every event not yet decided), which saves a full replay here.
     decision, decisions = decide_and_alert(session, client)
+    if client.on_hold:
+        # A crisis report from another device may have landed a moment ago.
+        raise Conflict(ON_HOLD)
     level = client.dose_level
     if assignment is None:
         practice, substituted, note = entry, False, ""
@@ -172,19 +177,37 @@ def start_session(session: Session, library: Library, client: Client, data):
     return row, practice, chosen, substituted, note, decision, False
 
 
-def finish_session(session: Session, client: Client, session_id: uuid.UUID, data):
-    """Record the rating after and backdraft; then decide. Returns (row, reply, decision,
-    crisis)."""
-    row = session.get(PracticeSession, session_id)
+def _unfinishable(row: PracticeSession | None, client: Client) -> Exception | None:
+    """Why this session cannot be finished by this client, or None."""
     if row is None or row.client_id != client.id:
-        raise NotFound("no practice session with this id among yours")
+        return NotFound("no practice session with this id among yours")
     if row.status == "finished":
-        raise Conflict("this practice session was already finished; start a new one")
+        return Conflict("this practice session was already finished; start a new one")
     if row.status == "abandoned":
-        raise Conflict(
+        return Conflict(
             "this practice session was closed because it stayed open too long; "
             "start a new one whenever you like"
         )
+    return None
+
+
+def finish_session(session: Session, client: Client, session_id: uuid.UUID, data):
+    """Record the rating after and backdraft; then decide. Returns (row, reply, decision,
+    crisis); row is None when a crisis rating came for a session that could not take it."""
+    row = session.get(PracticeSession, session_id)
+    problem = _unfinishable(row, client)
+    if problem is not None:
+        if data.post_distress is not None and is_crisis(
+            client, data.post_distress, concern=data.safety_concern
+        ):
+            # The session cannot take the rating any more, but a crisis is heard all the same
+            # (R5): saved as a check-in, held, alerted, and answered with the resources.
+            heard = SimpleNamespace(
+                distress=data.post_distress, note=data.note, safety_concern=data.safety_concern
+            )
+            _, reply, decision, _ = check_in(session, client, heard)
+            return None, reply, decision, True
+        raise problem
     if data.post_distress is None:
         raise Invalid("post_distress is required", field="post_distress")
     row.status = "finished"

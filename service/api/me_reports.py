@@ -145,7 +145,7 @@ def finish_session(user: User, session_id: uuid.UUID, body: SessionFinish):
     client = own_record(user)
     row, reply, decision, is_crisis = reports.finish_session(db.session(), client, session_id, body)
     return SessionFinished(
-        id=row.id,
+        id=row.id if row is not None else session_id,
         reply=reply,
         dose=dose_out(client, decision, for_client=True),
         crisis=crisis_out(client) if is_crisis else None,

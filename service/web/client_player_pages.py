@@ -225,8 +225,6 @@ def client_finish(session_id: uuid.UUID):
     session = db.session()
     client = own_client()
     row = _own_session(client, session_id)
-    if row.status != "started":
-        return _closed_notice(row)
     form = request.form
     errors = {}
     post, problem = read_rating(form.get("post_distress"))
@@ -240,14 +238,19 @@ def client_finish(session_id: uuid.UUID):
     if problem:
         errors["note"] = problem
     concern = form.get("safety_concern") == "yes"
+    # A crisis rating or a safety concern is heard before anything else is refused (R5): a
+    # session closed meanwhile, or a form problem elsewhere, must not drop it.
+    crisis = concern or reports.is_crisis(client, post)
+    if row.status != "started" and not crisis:
+        return _closed_notice(row)
     values = {
         "post_distress": post if post is not None else row.pre_distress,
         "backdraft": backdraft,
         "note": note,
         "safety_concern": concern,
     }
-    if errors and concern:
-        # A safety concern never waits for a form problem (R5): save what is usable at once.
+    if errors and crisis:
+        # Save what is usable at once.
         if post is None:
             data = CheckInCreate(
                 distress=row.pre_distress, note=note[:NOTE_MAX], safety_concern=True

@@ -316,7 +316,7 @@ def therapist_client_settings(client_id: uuid.UUID):
         raw[key] = request.form.get(key, "").strip()
     try:
         update = ClientUpdate.model_validate(raw)
-        clients.update_client(session, g.page_user, client.id, update)
+        clients.update_client(session, g.page_user, client.id, update, library())
     except (ValidationError, Invalid) as problem:
         session.rollback()
         context = client_context(client, settings=raw, settings_errors=problems_of(problem))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import flash, g, redirect, request, url_for
 from sqlmodel import select
 
-from care import alerts
+from care import alerts, audit
 from care.errors import Conflict
 from care.models import Client
 from care.models_practice import Alert, CheckIn, PracticeSession
@@ -66,6 +66,8 @@ def dashboard_context() -> dict:
             .order_by(Client.display_name, Client.id)
         )
     )
+    for c in client_list:
+        audit.note_access(c.id)  # the dashboard shows each client's ratings and dose
     names = {c.id: c.display_name for c in client_list}
     zones = {c.id: zone_of(c) for c in client_list}
     open_alerts = list(

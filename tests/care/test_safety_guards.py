@@ -2,13 +2,15 @@
 a settings change never lifts a hold, a crisis rating is heard whatever else is wrong with the
 request, and a gate closes on assignments already running."""
 
+import uuid
 from contextlib import contextmanager
 
+import pytest
 from sqlmodel import select
 
 from care.db import session_scope
 from care.models import Client
-from care.models_practice import Alert, DoseAction, PracticeSession
+from care.models_practice import Alert, CheckIn, DoseAction, PracticeSession
 from tests.records import sent_prompt
 
 
@@ -164,7 +166,7 @@ def test_a_gate_closed_behind_the_assignment_refuses_the_session(app, client, th
     client.patch(url, headers=therapist.headers, json={"yang_ready": True})
     fierce = _assign(client, therapist, patient, practice="fierce-break-protect")
     with _session(app) as session:
-        record = session.get(Client, __import__("uuid").UUID(patient.client_id))
+        record = session.get(Client, uuid.UUID(patient.client_id))
         record.yang_ready = False
         session.add(record)
     refused = client.post(
@@ -188,3 +190,40 @@ def test_a_hold_takes_sent_prompts_out_of_the_inbox(app, client, therapist, pati
     assert len(inbox()) == 1
     _hold_by_checkin(client, patient)
     assert inbox() == []
+
+
+@pytest.mark.parametrize("which", ["finished", "unknown"])
+def test_a_crisis_rating_for_a_closed_session_is_heard(app, client, therapist, patient, which):
+    assignment = _assign(client, therapist, patient)
+    started = client.post(
+        "/api/v1/me/sessions",
+        headers=patient.headers,
+        json={"assignment_id": assignment["id"], "pre_distress": 3},
+    ).json
+    session_id = started["id"] if which == "finished" else str(uuid.uuid4())
+    if which == "finished":
+        url = f"/api/v1/me/sessions/{session_id}/finish"
+        assert (
+            client.post(url, headers=patient.headers, json={"post_distress": 3}).status_code == 200
+        )
+    response = client.post(
+        f"/api/v1/me/sessions/{session_id}/finish",
+        headers=patient.headers,
+        json={"post_distress": 9, "note": "it got much worse"},
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["crisis"]["items"]
+    assert _dose(client, patient)["on_hold"] is True
+    assert _urgent_alerts(app) == 1
+    with _session(app) as session:
+        (heard,) = session.exec(select(CheckIn)).all()
+    assert (heard.distress, heard.note) == (9, "it got much worse")
+
+
+def test_a_calm_rating_for_a_closed_session_is_still_refused(client, therapist, patient):
+    response = client.post(
+        f"/api/v1/me/sessions/{uuid.uuid4()}/finish",
+        headers=patient.headers,
+        json={"post_distress": 3},
+    )
+    assert response.status_code == 404
