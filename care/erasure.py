@@ -83,7 +83,7 @@ def erase_client(session: Session, therapist: User, client_id: uuid.UUID) -> Era
         counts["sign_in_failures"] = _delete(
             session,
             SignInFailure,
-            (SignInFailure.kind == "account")
+            SignInFailure.kind.in_(("account", "notice"))
             & (SignInFailure.key == throttle.account_key(user.email)),
         )
     # The rows are gone underneath these objects; keep them out of any later flush.

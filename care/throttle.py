@@ -50,14 +50,15 @@ def address_key(address: str | None) -> str:
     return (address or "unknown")[:64]
 
 
-def _failures(session: Session, kind: str, key: str, since: datetime) -> list[datetime]:
-    return list(
-        session.exec(
-            select(SignInFailure.at).where(
-                SignInFailure.kind == kind, SignInFailure.key == key, SignInFailure.at > since
-            )
-        )
+def _failures(
+    session: Session, kind: str, key: str, since: datetime, leave_out: tuple[int, ...] = ()
+) -> list[datetime]:
+    statement = select(SignInFailure.at).where(
+        SignInFailure.kind == kind, SignInFailure.key == key, SignInFailure.at > since
     )
+    if leave_out:
+        statement = statement.where(SignInFailure.id.not_in(leave_out))
+    return list(session.exec(statement))
 
 
 @dataclass(frozen=True)
@@ -73,17 +74,47 @@ class Verdict:
         return self.retry_after == 0
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One sign-in attempt, counted before its password is checked (its rows' ids)."""
+
+    email: str
+    ids: tuple[int, ...]
+
+
+def begin(session: Session, email: str, address: str | None, now: datetime | None = None):
+    """Count an attempt as a failure until it succeeds, and commit, so that attempts made at
+    the same moment see each other (parallel guesses cannot slip past the limit together)."""
+    now = now or utcnow()
+    rows = [
+        SignInFailure(kind="account", key=account_key(email), at=now),
+        SignInFailure(kind="address", key=address_key(address), at=now),
+    ]
+    session.add_all(rows)
+    session.execute(delete(SignInFailure).where(SignInFailure.at < now - KEEP))
+    session.commit()
+    return Attempt(email, tuple(row.id for row in rows))
+
+
 def check(
-    session: Session, email: str, address: str | None, limits: Limits, now: datetime | None = None
+    session: Session,
+    attempt: Attempt,
+    address: str | None,
+    limits: Limits,
+    now: datetime | None = None,
 ) -> Verdict:
-    """May this email be tried from this address now?"""
+    """May this attempt go ahead? Every other attempt in the window counts, finished or not."""
     now = now or utcnow()
     since = now - limits.window
+    mine = attempt.ids
     by_account = wait_for(
-        _failures(session, "account", account_key(email), since), limits.account, limits.window, now
+        _failures(session, "account", account_key(attempt.email), since, mine),
+        limits.account,
+        limits.window,
+        now,
     )
     by_address = wait_for(
-        _failures(session, "address", address_key(address), since),
+        _failures(session, "address", address_key(address), since, mine),
         limits.address,
         limits.window,
         now,
@@ -95,16 +126,23 @@ def check(
     return Verdict()
 
 
-def record_failure(
-    session: Session, email: str, address: str | None, limits: Limits, now: datetime | None = None
+def forget(session: Session, attempt: Attempt) -> None:
+    """The attempt succeeded, or was refused by the limit before any password was tried: it
+    does not count (a refused attempt must not keep extending a pause)."""
+    session.execute(delete(SignInFailure).where(SignInFailure.id.in_(attempt.ids)))
+
+
+def reached_limit(
+    session: Session, attempt: Attempt, limits: Limits, now: datetime | None = None
 ) -> bool:
-    """Count a refused sign-in; True when this failure just reached the account's limit (the
-    moment to tell the account's owner)."""
+    """True once per window when this failed attempt brought the account to its limit (the
+    moment to tell the account's owner); the notice is remembered as a row of its own."""
     now = now or utcnow()
-    key = account_key(email)
-    session.add(SignInFailure(kind="account", key=key, at=now))
-    session.add(SignInFailure(kind="address", key=address_key(address), at=now))
-    session.execute(delete(SignInFailure).where(SignInFailure.at < now - KEEP))
-    session.flush()
-    count = len(_failures(session, "account", key, now - limits.window))
-    return count == limits.account
+    key = account_key(attempt.email)
+    since = now - limits.window
+    if len(_failures(session, "account", key, since)) < limits.account:
+        return False
+    if _failures(session, "notice", key, since):
+        return False
+    session.add(SignInFailure(kind="notice", key=key, at=now))
+    return True

@@ -52,8 +52,10 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
     then fails."""
     address = request.remote_addr
     rules = limits()
-    verdict = throttle.check(session, email, address, rules)
+    attempt = throttle.begin(session, email, address)
+    verdict = throttle.check(session, attempt, address, rules)
     if not verdict.allowed:
+        throttle.forget(session, attempt)
         audit.record(
             session,
             "auth.sign_in",
@@ -66,8 +68,9 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
         raise SignInPaused(verdict.retry_after)
     user = accounts.sign_in(session, email, password)
     if user is not None:
+        throttle.forget(session, attempt)
         return user
-    reached = throttle.record_failure(session, email, address, rules)
+    reached = throttle.reached_limit(session, attempt, rules)
     session.commit()
     if reached:
         _tell_the_owner(session, email, rules)

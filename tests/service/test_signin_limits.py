@@ -122,3 +122,36 @@ def test_the_owner_is_told_once_when_their_account_pauses(mailing_app):
     for _ in range(6):
         _token(client, "nobody@example.org", "wrong")
     assert len(handler.messages) == 1
+
+
+def test_parallel_guesses_cannot_slip_past_the_limit(app, therapist):
+    # Twelve wrong passwords at once against one account: each attempt is counted before its
+    # password is checked, so no more than the limit of them are ever tried.
+    import threading
+
+    from sqlmodel import func, select
+
+    from care.models import AuditEvent
+
+    answers: list[int] = []
+
+    def guess():
+        response = _token(app.test_client(), therapist.email, "wrong-password-here")
+        answers.append(response.status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == 12 and set(answers) <= {401, 429}
+    from care.db import session_scope
+    from service import db
+
+    with app.app_context(), session_scope(db.engine()) as session:
+        tried = session.exec(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "auth.sign_in", AuditEvent.outcome == "denied")
+        ).one()
+    assert tried <= 5 and answers.count(401) == tried
