@@ -47,9 +47,10 @@ def main() -> None:
 
 def init_app(app) -> None:
     """Attach the commands to an app (so `flask --app wsgi` has them too)."""
-    from service.cli_ops import backup_command, restore_command, rotate_secret_command
+    from service.cli_ops import backup_command, restore_command
     from service.cli_practices import practices_group, voices_command
     from service.cli_scheduler import scheduler_group
+    from service.cli_secrets import rotate_secret_command
 
     commands = (
         db_group,

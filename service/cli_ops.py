@@ -1,4 +1,4 @@
-"""`hearth backup`, `hearth restore` and `hearth rotate-secret`: keeping the data safe.
+"""`hearth backup` and `hearth restore`: keeping the embedded database and media safe.
 
 A backup is a folder `hearth-backup-<UTC time>/` holding `hearth.db` (a consistent copy made
 with SQLite's online backup API, safe while the web server and scheduler keep writing),
@@ -24,10 +24,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-
-from care import secrets
-from care.db import session_scope
-from service import db
 
 MANIFEST = "manifest.json"
 DATABASE = "hearth.db"
@@ -379,33 +375,3 @@ def restore_command(backup: Path, force: bool):
     if aside:
         click.echo(f"the database it replaced is kept as {aside}; delete it once all is well")
     click.echo("start the web server and the scheduler again")
-
-
-@click.command("rotate-secret")
-@with_appcontext
-def rotate_secret_command():
-    """Re-encrypt stored webhook secrets with HEARTH_SECRET_KEY (after changing it)."""
-    settings = current_app.config["HEARTH_SETTINGS"]
-    if not settings.secret_key_previous:
-        raise click.ClickException(
-            "HEARTH_SECRET_KEY_PREVIOUS is not set, so there is nothing to rotate from: set "
-            "HEARTH_SECRET_KEY to the new key and HEARTH_SECRET_KEY_PREVIOUS to the old one"
-        )
-    # This app's keys, whatever another app in the same process configured (tests build many).
-    secrets.configure(settings.secret_key, settings.secret_key_previous)
-    with session_scope(db.engine()) as session:  # one transaction: all or nothing is written
-        done = secrets.rotate_stored(session)
-        for endpoint in done.unreadable:
-            click.echo(
-                f"webhook {endpoint.id} ({endpoint.url}) opens with neither key; its therapist "
-                "must register it again (left as it was)",
-                err=True,
-            )
-    click.echo(
-        f"re-encrypted {done.rotated} webhook secrets with the current HEARTH_SECRET_KEY "
-        f"({done.current} already used it, {len(done.unreadable)} unreadable)"
-    )
-    click.echo(
-        "next: remove HEARTH_SECRET_KEY_PREVIOUS and restart the web server and the scheduler; "
-        "sessions signed with the old key then end and people sign in again"
-    )

@@ -23,7 +23,7 @@ def test_postgresql_restart_during_traffic_loses_no_acknowledged_report(
         pytest.skip("a database server restart is a PostgreSQL matter")
     server, _url = request.getfixturevalue("postgres")
     acknowledged: list[str] = []
-    refused: list[tuple[int, str]] = []
+    refused: list[tuple[int, str, str | None]] = []
     stop = threading.Event()
     restarted_at: list[float] = []
     recovered_at: list[float] = []
@@ -41,7 +41,9 @@ def test_postgresql_restart_during_traffic_loses_no_acknowledged_report(
                 if restarted_at and not recovered_at:
                     recovered_at.append(time.monotonic())
             else:
-                refused.append((response.status_code, response.mimetype))
+                refused.append(
+                    (response.status_code, response.mimetype, response.headers.get("Retry-After"))
+                )
             time.sleep(0.01)
 
     workers = [threading.Thread(target=traffic) for _ in range(2)]
@@ -64,9 +66,10 @@ def test_postgresql_restart_during_traffic_loses_no_acknowledged_report(
             worker.join(timeout=30)
     assert recovered_at, "the service did not recover within 30 s of the database restart"
     assert recovered_at[0] - restarted_at[0] < 10
-    # Refusals during the restart are 503 problems with a reason, never 500s.
-    assert all(status == 503 for status, _ in refused), refused[:5]
-    assert all(kind == "application/problem+json" for _, kind in refused)
+    # Refusals during the restart are 503 problems with a time to come back, never 500s.
+    assert all(status == 503 for status, _, _ in refused), refused[:5]
+    assert all(kind == "application/problem+json" for _, kind, _ in refused)
+    assert all(retry == "5" for _, _, retry in refused)
     from service import db
 
     with app.app_context(), session_scope(db.engine()) as session:

@@ -100,8 +100,11 @@ class HomePractice(RuleBasedStateMachine):
         crisis = isinstance(pre, int) and 9 <= pre <= 10
         if held and not crisis:
             assert response.status_code in (409, 422), response.json
-        if response.status_code == 201 and crisis:
+        if crisis:
+            # Heard whatever else is wrong with the request (R5): saved, held, resources shown.
+            assert response.status_code == 201, response.json
             assert response.json["crisis"] is not None
+            assert self._dose(client)["on_hold"] is True
         ok = response.status_code == 201 and not response.json.get("crisis")
         return (client, response.json["id"] if ok else None)
 
