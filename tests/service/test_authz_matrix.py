@@ -235,3 +235,15 @@ def test_another_tenants_objects_are_404_everywhere(app, client, world):
     assert [a["id"] for a in assignments] == [world.ids["assignment_id"]]
     deliveries = f"/api/v1/webhooks/{world.ids['endpoint_id']}/deliveries"
     assert client.get(deliveries, headers=t).status_code == 200
+
+
+def test_ids_in_bodies_are_checked_like_ids_in_paths(client, world):
+    """Tenant B's client names tenant A's assignment, or a practice not shared with them."""
+    headers = world.b_client.headers
+    theirs = {"assignment_id": world.ids["assignment_id"], "pre_distress": 3}
+    assert client.post("/api/v1/me/sessions", headers=headers, json=theirs).status_code == 404
+    unshared = {"practice_id": "giving-and-receiving", "pre_distress": 3}
+    assert client.post("/api/v1/me/sessions", headers=headers, json=unshared).status_code == 404
+    schedule = {"schedule": {"times": ["10:00"]}}
+    other = f"/api/v1/clients/{world.ids['client_id']}/schedule/preview"
+    assert client.post(other, headers=world.b_therapist.headers, json=schedule).status_code == 404
