@@ -54,22 +54,16 @@ def _email_alert(session, channels: Channels, alert: Alert, now: datetime) -> bo
     client = session.get(Client, alert.client_id)
     if therapist is None or client is None:
         return False
-    message = Message(
-        kind="alert",
-        prompt_id="",
-        idempotency_key=f"alert-{alert.id}",
-        recipient_name=therapist.name or therapist.email,
-        recipient_email=therapist.email,
-        practice_title="",
-        practice_id="",
-        level=0,
-        minutes=0,
-        local_time_text="",
-        expires_at=now,
+    message = Message.to_staff(
+        "alert",
+        key=f"alert-{alert.id}",
+        name=therapist.name or therapist.email,
+        email=therapist.email,
         open_url=f"{channels.base_url}/",
         # Email is not the place for clinical detail: no ratings, no notes. The therapist
         # reads those after signing in.
-        alert_text=ALERT_EMAIL_TEXT,
+        text=ALERT_EMAIL_TEXT,
+        now=now,
         client_name=client.display_name,
         severity="urgent",
     )

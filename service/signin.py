@@ -92,20 +92,14 @@ def _tell_the_owner(session: Session, email: str, rules: throttle.Limits) -> Non
     now = utcnow()
     minutes = int(rules.window.total_seconds() // 60)
     result = channel.send(
-        Message(
-            kind="notice",
-            prompt_id="",
-            idempotency_key=f"lockout-{user.id}-{now:%Y%m%d%H%M%S}",
-            recipient_name=user.name or user.email,
-            recipient_email=user.email,
-            practice_title="",
-            practice_id="",
-            level=0,
-            minutes=0,
-            local_time_text="",
-            expires_at=now,
+        Message.to_staff(
+            "notice",
+            key=f"lockout-{user.id}-{now:%Y%m%d%H%M%S}",
+            name=user.name or user.email,
+            email=user.email,
             open_url=f"{settings.base_url}/login",
-            alert_text=LOCKOUT_TEXT.format(minutes=minutes),
+            text=LOCKOUT_TEXT.format(minutes=minutes),
+            now=now,
         )
     )
     if not result.ok:

@@ -31,6 +31,40 @@ class Message:
     expires_local_text: str = ""  # e.g. "10:30", for the reminder's "still here until ..."
     settings_url: str = ""  # where a client turns these messages off (also List-Unsubscribe)
 
+    @classmethod
+    def to_staff(
+        cls,
+        kind: Literal["alert", "notice"],
+        *,
+        key: str,
+        name: str,
+        email: str,
+        open_url: str,
+        text: str,
+        now: datetime,
+        client_name: str = "",
+        severity: Literal["urgent", "routine"] = "routine",
+    ) -> "Message":
+        """A message that is not a practice prompt: an alert to a therapist, a notice about
+        an account. The practice fields stay empty."""
+        return cls(
+            kind=kind,
+            prompt_id="",
+            idempotency_key=key,
+            recipient_name=name,
+            recipient_email=email,
+            practice_title="",
+            practice_id="",
+            level=0,
+            minutes=0,
+            local_time_text="",
+            expires_at=now,
+            open_url=open_url,
+            alert_text=text,
+            client_name=client_name,
+            severity=severity,
+        )
+
     def __post_init__(self) -> None:
         # A wrong kind or a naive time would surface much later as a confusing email: stop here.
         if self.kind not in KINDS:
