@@ -5,6 +5,7 @@ A first, uncached request renders synchronously: a 20-minute practice renders in
 served by path, with HTTP Range (206), ETag and Content-Length.
 """
 
+import re
 from typing import Annotated, Literal
 
 from flask import send_file
@@ -69,6 +70,12 @@ def _context(user: User, practice_id: str, query):
     return practice, level, personalisation(record), settings
 
 
+def _file_stem(practice) -> str:
+    """A file name from the client-facing title (ids may name the goal, which client-facing
+    words never do: CLINICAL.md section 2)."""
+    return re.sub(r"[^a-z0-9]+", "-", practice.title.lower()).strip("-") or "practice"
+
+
 def _send(result, user_facing_name: str):
     response = send_file(
         result.path,
@@ -116,7 +123,7 @@ def get_audio(user: User, practice_id: str, query: AudioQuery):
         digest=library().digest(practice.id),
         pool=media.pool(),
     )
-    return _send(result, f"{practice.id}-level{level}.{query.format}")
+    return _send(result, f"{_file_stem(practice)}-level{level}.{query.format}")
 
 
 @api.operation(
@@ -144,7 +151,7 @@ def get_captions(user: User, practice_id: str, query: CaptionQuery):
         digest=library().digest(practice.id),
         pool=media.pool(),
     )
-    return _send(result, f"{practice.id}-level{level}.vtt")
+    return _send(result, f"{_file_stem(practice)}-level{level}.vtt")
 
 
 @api.operation(

@@ -124,3 +124,18 @@ def test_cached_fetch_does_not_render_again(client, patient, monkeypatch):
     again = client.get(f"{URL}/audio?level=2&format=wav", headers=patient.headers)
     assert again.status_code == 200
     again.close()
+
+
+def test_file_names_come_from_the_client_facing_title(client, therapist, patient):
+    # The practice id names the goal ("self-compassion"); client-facing words never do.
+    assigned = client.post(
+        f"/api/v1/clients/{patient.client_id}/assignments",
+        headers=therapist.headers,
+        json={"practice_id": "self-compassion-break"},
+    )
+    assert assigned.status_code == 201
+    url = "/api/v1/practices/self-compassion-break/captions.vtt?level=1"
+    with client.get(url, headers=patient.headers) as response:
+        assert response.status_code == 200
+        disposition = response.headers["Content-Disposition"]
+    assert "filename=" in disposition and "compassion" not in disposition.lower()
