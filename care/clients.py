@@ -73,6 +73,8 @@ def create_client(
     # The first dose settings are part of the record: later changes apply from their own time
     # on and never re-read the past (a raised crisis threshold must not undo an earlier hold).
     dose.record_settings(session, client, therapist.id, note="settings at creation")
+    # The cached dose starts where the settings say (the planner reads the cache).
+    dose.decide(session, client)
     audit.record(
         session,
         "client.create",

@@ -107,17 +107,21 @@ def test_the_demo_client_is_prompted_at_the_demo_local_times(app, runner):
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
+    from sqlmodel import Session
+
     from care.models_delivery import Prompt
     from care.types import utcnow
     from practices import default_library
-    from scheduler.planner import plan_client
+    from scheduler.planner import plan_all
     from service import db
 
     assert runner.invoke(args=["demo"]).exit_code == 0
-    with app.app_context(), session_scope(db.engine()) as session:
-        (sam,) = session.exec(select(Client)).all()
-        plan_client(session, default_library(), sam, utcnow(), horizon=timedelta(hours=48))
-        planned = session.exec(select(Prompt).where(Prompt.status == "planned")).all()
+    with app.app_context():
+        # The scheduler's own pass, which reads each client's cached dose.
+        factory = lambda: Session(db.engine(), expire_on_commit=False)  # noqa: E731
+        plan_all(factory, default_library(), utcnow(), horizon=timedelta(hours=48))
+        with session_scope(db.engine()) as session:
+            planned = session.exec(select(Prompt).where(Prompt.status == "planned")).all()
     berlin = ZoneInfo("Europe/Berlin")
     local = {p.scheduled_at.astimezone(berlin).strftime("%H:%M") for p in planned}
     assert local == {"08:30", "19:00"}
