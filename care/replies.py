@@ -8,8 +8,8 @@ STEADY = (
 ROUGH = (
     "Thank you for telling us how that went. Sometimes warmth first stirs up old pain, the way "
     "cold hands ache as they warm up by a fire. That is a known part of this work and not "
-    "something you did wrong. The next practice will be gentler, and your therapist will see "
-    "how it went."
+    "something you did wrong. Go as gently as you need with the next one; your therapist will "
+    "see how it went."
 )
 BACKDRAFT = (
     " What came up ({forms}) is a common reaction, and it is fine to go slowly or take a break."
