@@ -91,15 +91,6 @@ def get_client(user: User, client_id: uuid.UUID):
     """Another therapist's client answers 404."""
     session = db.session()
     client = clients.get_for_therapist(session, user, client_id)
-    audit.record(
-        session,
-        "client.read",
-        actor_id=user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
-    session.commit()
     return clients.to_out(session, client)
 
 

@@ -75,14 +75,6 @@ def get_dose(user: User, client_id: uuid.UUID):
     """The current decision with its reasons in plain words."""
     session = db.session()
     client = clients.get_for_therapist(session, user, client_id)
-    audit.record(
-        session,
-        "dose.read",
-        actor_id=user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
     return _client_dose(client, _latest(session, client))
 
 
@@ -255,14 +247,6 @@ def client_reports(user: User, client_id: uuid.UUID, query: ReportsQuery):
     if query.to:
         sessions = sessions.where(PracticeSession.started_at <= query.to)
         checkins = checkins.where(CheckIn.at <= query.to)
-    audit.record(
-        session,
-        "reports.read",
-        actor_id=user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
     out = ReportsOut(
         sessions=[
             SessionOut(

@@ -291,14 +291,6 @@ def therapist_client(client_id: uuid.UUID):
     session = db.session()
     client = own_client(client_id)
     _, _, decisions = dose.decide(session, client)
-    audit.record(
-        session,
-        "client.read",
-        actor_id=g.page_user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
     session.commit()
     return render_template("therapist_client.html", **client_context(client, decisions))
 

@@ -402,10 +402,7 @@ def test_reports_range_and_audit(app, client, therapist, patient):
     assert "swap" in body["detail"]
     with _session(app) as session:
         actions = {e.action for e in session.exec(select(AuditEvent))}
-    assert {"reports.read", "assignment.create", "client.update"} <= actions or {
-        "reports.read",
-        "assignment.create",
-    } <= actions
+    assert {"read:api.client_reports", "assignment.create"} <= actions
 
 
 def test_alerts_acknowledge_once(client, therapist, patient):
