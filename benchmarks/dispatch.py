@@ -201,6 +201,7 @@ def seed_prompts(url: str, count: int) -> None:
 
     from care.db import make_engine
     from care.models_delivery import Prompt
+    from tests.records import due_prompt_row
 
     engine = make_engine(url)
     now = datetime.now(UTC)
@@ -208,27 +209,9 @@ def seed_prompts(url: str, count: int) -> None:
     rows = []
     for n in range(count):
         assignment = assignments[n % len(assignments)]
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "client_id": assignment["client_id"],
-                "assignment_id": assignment["id"],
-                "slot": f"slot-{n}",
-                # A millisecond apart, so ORDER BY scheduled_at has one answer.
-                "scheduled_at": now - timedelta(minutes=1, milliseconds=n),
-                "expires_at": now + timedelta(hours=2),
-                "practice_id": "watching-kindness",
-                "level": 1,
-                "idempotency_key": uuid.uuid4().hex,
-                "status": "planned",
-                "attempts": 0,
-                "substituted": False,
-                "claimed_by": "",
-                "last_error": "",
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        # A millisecond apart, so ORDER BY scheduled_at has one answer.
+        at = {"scheduled_at": now - timedelta(minutes=1, milliseconds=n)}
+        rows.append(due_prompt_row(assignment["client_id"], assignment["id"], n, now, **at))
     with Session(engine) as session:
         for start in range(0, count, 10_000):
             session.execute(insert(Prompt), rows[start : start + 10_000])

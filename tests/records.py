@@ -30,3 +30,27 @@ def sent_prompt(app, client_id: str, assignment_id: str, slot: str = "test-slot"
         session.add(prompt)
         session.flush()
         return prompt.id
+
+
+def due_prompt_row(client_id: uuid.UUID, assignment_id: uuid.UUID, n: int, now, **fields) -> dict:
+    """A planned prompt as a plain row for a bulk insert: the n-th slot, due a minute before
+    `now` and open for two hours."""
+    return {
+        "id": uuid.uuid4(),
+        "client_id": client_id,
+        "assignment_id": assignment_id,
+        "slot": f"slot-{n}",
+        "scheduled_at": now - timedelta(minutes=1),
+        "expires_at": now + timedelta(hours=2),
+        "practice_id": "watching-kindness",
+        "level": 1,
+        "idempotency_key": uuid.uuid4().hex,
+        "status": "planned",
+        "attempts": 0,
+        "substituted": False,
+        "claimed_by": "",
+        "last_error": "",
+        "created_at": now,
+        "updated_at": now,
+        **fields,
+    }

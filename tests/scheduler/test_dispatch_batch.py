@@ -20,6 +20,7 @@ from scheduler.batch import Claimed, claim, settle
 from scheduler.channels.base import DeliveryResult
 from scheduler.dispatch import Channels, deliver, dispatch_once
 from tests.conftest import make_person
+from tests.records import due_prompt_row
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
@@ -49,25 +50,14 @@ def _due(app, person, count: int, *, now: datetime = NOW, **prompt) -> list[uuid
         session.add(assignment)
         session.flush()
         rows = [
-            {
-                "id": uuid.uuid4(),
-                "client_id": record.id,
-                "assignment_id": assignment.id,
-                "slot": f"slot-{n}",
-                "scheduled_at": now - timedelta(minutes=1, seconds=n),
-                "expires_at": now + timedelta(hours=2),
-                "practice_id": "watching-kindness",
-                "level": 1,
-                "idempotency_key": uuid.uuid4().hex,
-                "status": "planned",
-                "attempts": 0,
-                "substituted": False,
-                "claimed_by": "",
-                "last_error": "",
-                "created_at": now,
-                "updated_at": now,
+            due_prompt_row(
+                record.id,
+                assignment.id,
+                n,
+                now,
+                scheduled_at=now - timedelta(minutes=1, seconds=n),
                 **prompt,
-            }
+            )
             for n in range(count)
         ]
         session.execute(insert(Prompt), rows)

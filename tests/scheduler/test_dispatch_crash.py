@@ -7,8 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from care.models import Client, User
 from care.models_delivery import Prompt, WebhookEndpoint
 from care.models_practice import Assignment
 from tests.conftest import BACKENDS, SECRET, _truncate
+from tests.records import due_prompt_row
 from tests.scheduler.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.skipif(
@@ -70,28 +70,9 @@ def _seed(url: str, count: int, receiver_url: str) -> set[str]:
         rows = []
         for n in range(count):
             assignment = assignments[n % 20]
-            key = uuid.uuid4().hex
-            keys.add(key)
-            rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "client_id": assignment.client_id,
-                    "assignment_id": assignment.id,
-                    "slot": f"slot-{n}",
-                    "scheduled_at": now - timedelta(minutes=1),
-                    "expires_at": now + timedelta(hours=2),
-                    "practice_id": "watching-kindness",
-                    "level": 1,
-                    "idempotency_key": key,
-                    "status": "planned",
-                    "attempts": 0,
-                    "substituted": False,
-                    "claimed_by": "",
-                    "last_error": "",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            row = due_prompt_row(assignment.client_id, assignment.id, n, now)
+            keys.add(row["idempotency_key"])
+            rows.append(row)
         session.execute(insert(Prompt), rows)
         session.commit()
     engine.dispose()
