@@ -134,7 +134,7 @@ def vacuum(url: str) -> None:
 
 def therapist(session) -> uuid.UUID:
     """One therapist who owns every client."""
-    from care.models import User
+    from care.tables import User
 
     user = User(email="bench-therapist@example.org", role="therapist")
     session.add(user)
@@ -152,8 +152,7 @@ def seed_clients(engine, count: int, schedule: dict, practice: str, now: datetim
     from sqlalchemy import insert
     from sqlmodel import Session
 
-    from care.models import Client
-    from care.models_practice import Assignment
+    from care.tables import Assignment, Client
 
     created = now - timedelta(days=30)
     with Session(engine) as session:
@@ -200,7 +199,7 @@ def seed_prompts(url: str, count: int) -> None:
     from sqlmodel import Session
 
     from care.db import make_engine
-    from care.models_delivery import Prompt
+    from care.tables import Prompt
     from tests.records import due_prompt_row
 
     engine = make_engine(url)

@@ -43,11 +43,13 @@ def seed(url: str, users: int) -> list[dict]:
     import uuid
     from datetime import timedelta
 
-    from care import accounts, clients, tokens
+    from care.accounts import tokens
+    from care.accounts import users as accounts
+    from care.clients import commands as clients
     from care.db import make_engine, session_scope
-    from care.models_delivery import Prompt
     from care.schemas import ClientCreate
-    from care.schemas_practice import AssignmentCreate
+    from care.schemas.practice import AssignmentCreate
+    from care.tables import Prompt
     from care.types import utcnow
     from practices import default_library
 
@@ -59,7 +61,7 @@ def seed(url: str, users: int) -> list[dict]:
             session, email="load-therapist@example.org", role="therapist", name="T"
         )
         session.flush()
-        from care import assignments
+        from care.assignments import commands as assignments
 
         for n in range(users):
             user = accounts.create_user(

@@ -57,8 +57,10 @@ def _local(zone, days_ago: int, hour: int, minute: int, now: datetime) -> dateti
 
 def _practise(session, library, client, assignment, at, pre, post, backdraft=()):
     """One finished session at the level the dose policy gives at that moment."""
-    from care import assignments, dose, dosing
-    from care.models_practice import PracticeSession
+    from care.assignments import commands as assignments
+    from care.dose import fold as dosing
+    from care.dose import record as dose
+    from care.tables import PracticeSession
 
     initial, started, events = dose.gather(session, client, at)
     decisions = dosing.replay(initial, [e for _, e in events], started)
@@ -86,7 +88,7 @@ def _practise(session, library, client, assignment, at, pre, post, backdraft=())
 def _prompt(session, client, assignment, at, answered: bool, practice_id: str, level: int):
     import uuid
 
-    from care.models_delivery import Prompt
+    from care.tables import Prompt
 
     session.add(
         Prompt(
@@ -109,7 +111,7 @@ def _backdate_alerts(session, client) -> None:
     """Date each routine alert at the decision behind it (the seed decides all at once)."""
     from sqlmodel import select
 
-    from care.models_practice import Alert, DoseDecision
+    from care.tables import Alert, DoseDecision
 
     for alert in session.exec(
         select(Alert).where(Alert.client_id == client.id, Alert.decision_id.is_not(None))
@@ -124,11 +126,15 @@ def seed_activity(app, now: datetime | None = None) -> bool:
     the activity is already there."""
     from sqlmodel import select
 
-    from care import accounts, assignments, clients, dose, reports
+    from care.accounts import users as accounts
+    from care.assignments import commands as assignments
+    from care.clients import commands as clients
     from care.db import session_scope
-    from care.models_practice import Assignment, CheckIn, DoseAction, PracticeSession
+    from care.dose import record as dose
+    from care.reports import commands as reports
     from care.schemas import ClientCreate
-    from care.schemas_practice import AssignmentCreate, CheckInCreate, ScheduleIn
+    from care.schemas.practice import AssignmentCreate, CheckInCreate, ScheduleIn
+    from care.tables import Assignment, CheckIn, DoseAction, PracticeSession
     from scheduler.planner import plan_client
     from service import db
     from service.library import library
@@ -258,7 +264,9 @@ def median_ms(client, path: str, repeat: int) -> float:
 
 def started_practice(app, client) -> str | None:
     """The player of a practice the signed-in client has just started (rating 4), if any."""
-    from care import accounts, assignments, clients
+    from care.accounts import users as accounts
+    from care.assignments import commands as assignments
+    from care.clients import commands as clients
     from care.db import session_scope
     from service import db
 
@@ -279,7 +287,8 @@ def started_practice(app, client) -> str | None:
 
 def pages(app, client) -> list[tuple[str, str, str]]:
     """(label, role, path) of the key pages; `client` is the demo client's web session."""
-    from care import accounts, clients
+    from care.accounts import users as accounts
+    from care.clients import commands as clients
     from care.db import session_scope
     from service import db
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from care.models import AuditEvent
+from care.tables import AuditEvent
 
 _ACCESSED: ContextVar[set[uuid.UUID] | None] = ContextVar("hearth_accessed_clients", default=None)
 _RECORDED: ContextVar[set[uuid.UUID] | None] = ContextVar("hearth_recorded_clients", default=None)

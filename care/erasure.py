@@ -7,17 +7,25 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
-from care import audit, clients, throttle
+from care import audit
+from care.accounts import throttle
+from care.clients import commands as clients
 from care.errors import Conflict
-from care.models import ApiToken, AuditEvent, Client, SignInFailure, User
-from care.models_delivery import CalendarFeed, DeliveryLog, Prompt
-from care.models_practice import (
+from care.tables import (
     Alert,
+    ApiToken,
     Assignment,
+    AuditEvent,
+    CalendarFeed,
     CheckIn,
+    Client,
+    DeliveryLog,
     DoseAction,
     DoseDecision,
     PracticeSession,
+    Prompt,
+    SignInFailure,
+    User,
 )
 
 ERASED_DETAIL = "[erased]"

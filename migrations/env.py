@@ -4,9 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import care.models
-import care.models_delivery
-import care.models_practice  # noqa: F401
+import care.tables  # noqa: F401
 from care.db import make_engine
 
 config = context.config

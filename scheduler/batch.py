@@ -22,9 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select, Update
 from sqlmodel import Session
 
-from care.models import Client, User
-from care.models_delivery import DeliveryLog, Prompt, WebhookEndpoint
-from care.models_practice import Assignment
+from care.tables import Assignment, Client, DeliveryLog, Prompt, User, WebhookEndpoint
 from care.types import UTCDateTime, utcnow
 
 LEASE = timedelta(minutes=2)

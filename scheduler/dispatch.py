@@ -23,10 +23,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from care import reports, secrets
-from care.models import Client, User
-from care.models_delivery import DeliveryLog, Prompt, WebhookEndpoint
-from care.models_practice import Assignment
+from care.delivery import secrets
+from care.reports import commands as reports
+from care.tables import Assignment, Client, DeliveryLog, Prompt, User, WebhookEndpoint
 from care.types import utcnow
 from practices import Library
 from scheduler.batch import LEASE, PROMPTS, claim, settle_batch, unwanted

@@ -6,9 +6,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from care.models import Client, User
-from care.models_delivery import DeliveryLog, Prompt
-from care.models_practice import Alert
+from care.tables import Alert, Client, DeliveryLog, Prompt, User
 from care.types import utcnow
 from practices import Library
 from scheduler.channels.base import Message

@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
-from care import assignments, dose
-from care.models import Client
-from care.models_delivery import Prompt
-from care.models_practice import Assignment, DoseDecision
+from care.assignments import commands as assignments
+from care.dose import record as dose
+from care.tables import Assignment, Client, DoseDecision, Prompt
 from care.types import utcnow
 from practices import Library
 from scheduler.schedule import DEFAULT_SPACING_MINUTES, expand

@@ -12,7 +12,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from care.models_delivery import SchedulerBeat
+from care.tables import SchedulerBeat
 from care.types import utcnow
 from practices import Library
 from scheduler.dispatch import MAX_PROMPTS, Channels, dispatch_once

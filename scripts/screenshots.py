@@ -159,7 +159,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="hearth-shots-") as scratch:
         env = prepare(Path(scratch), base)
-        from care import accounts, clients
+        from care.accounts import users as accounts
+        from care.clients import commands as clients
         from care.db import session_scope
         from service import create_app, db
 

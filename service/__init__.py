@@ -61,7 +61,8 @@ def register_logging(app: Flask, settings) -> None:
 
 def register_database(app: Flask) -> None:
     """One engine per app, one session per request, and the password-hashing cost."""
-    from care import passwords, secrets
+    from care.accounts import passwords
+    from care.delivery import secrets
     from service import db
 
     settings = app.config["HEARTH_SETTINGS"]

@@ -6,8 +6,8 @@ import uuid
 
 from flask import g, request, session
 
-from care import tokens
-from care.models import User
+from care.accounts import tokens
+from care.tables import User
 from service import db
 
 SESSION_USER = "user_id"

@@ -6,11 +6,13 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from care import accounts, assignments, clients
+from care.accounts import users as accounts
+from care.assignments import commands as assignments
+from care.clients import commands as clients
 from care.db import session_scope
 from care.errors import CareError
 from care.schemas import ClientCreate
-from care.schemas_practice import AssignmentCreate, ScheduleIn
+from care.schemas.practice import AssignmentCreate, ScheduleIn
 from practices import LibraryError
 from service import db
 from service.settings import SettingsError

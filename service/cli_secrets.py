@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from care import secrets
 from care.db import session_scope
+from care.delivery import secrets
 from service import db
 
 

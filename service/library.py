@@ -2,8 +2,9 @@
 
 from flask import current_app, g
 
-from care import assignments, clients
-from care.models import Client, User
+from care.assignments import commands as assignments
+from care.clients import commands as clients
+from care.tables import Client, User
 from practices import Library, Personalisation, Practice, UnknownPractice
 from service import db
 

@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from care.models import Client
+from care.tables import Client
 from media.store import MediaStore
 from media.voice import VoiceSettings
 

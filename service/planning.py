@@ -5,7 +5,7 @@ import logging
 
 from flask import has_app_context
 
-from care.models import Client
+from care.tables import Client
 from service import db
 from service.library import library
 

@@ -9,8 +9,10 @@ from datetime import timedelta
 from flask import current_app, request
 from sqlmodel import Session
 
-from care import accounts, audit, throttle
-from care.models import User
+from care import audit
+from care.accounts import throttle
+from care.accounts import users as accounts
+from care.tables import User
 from care.types import utcnow
 
 log = logging.getLogger("hearth.signin")

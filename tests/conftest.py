@@ -143,9 +143,10 @@ def make_person(
     sign_in: bool = True,
 ) -> Person:
     """Create a user directly in the care record (and a client record for clients)."""
-    from care import accounts, clients
-    from care.models import User
+    from care.accounts import users as accounts
+    from care.clients import commands as clients
     from care.schemas import ClientCreate
+    from care.tables import User
 
     with app.app_context():
         from service import db

@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 
 from care.db import session_scope
-from care.models_delivery import Prompt
+from care.tables import Prompt
 from care.types import utcnow
 
 

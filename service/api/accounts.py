@@ -6,10 +6,13 @@ from datetime import timedelta
 from flask import current_app, g
 from sqlmodel import select
 
-from care import accounts, audit, clients, tokens
-from care.models import User
+from care import audit
+from care.accounts import tokens
+from care.accounts import users as accounts
+from care.clients import commands as clients
 from care.paging import paginate, parse_time_and_id
 from care.schemas import Me, UserCreate, UserOut, UserUpdate
+from care.tables import User
 from service import db, signin
 from service.api import api
 from service.api.problems import ApiProblem

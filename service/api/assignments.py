@@ -3,10 +3,12 @@
 import json
 import uuid
 
-from care import assignments, audit, clients, prompts
-from care.models import User
-from care.models_practice import Assignment
-from care.schemas_practice import AssignmentCreate, AssignmentOut, AssignmentUpdate
+from care import audit
+from care.assignments import commands as assignments
+from care.clients import commands as clients
+from care.delivery import prompts
+from care.schemas.practice import AssignmentCreate, AssignmentOut, AssignmentUpdate
+from care.tables import Assignment, User
 from service import db
 from service.api import api
 from service.api.delivery import check_schedule

@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 from flask import send_file
 from pydantic import BaseModel, Field
 
-from care import clients
-from care.models import User
+from care.clients import commands as clients
 from care.schemas import SpeechPitch, SpeechRate, VoiceId
+from care.tables import User
 from media.render import render_audio, render_captions
 from media.voice import list_voices
 from service import db, media

@@ -8,10 +8,11 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import select
 
-from care import audit, clients
+from care import audit
+from care.clients import commands as clients
 from care.errors import Invalid
-from care.models import AuditEvent, User
 from care.paging import decode_cursor, encode_cursor
+from care.tables import AuditEvent, User
 from service import db
 from service.api import api
 from service.api.schemas import ListQuery, Page

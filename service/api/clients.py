@@ -4,10 +4,12 @@ import uuid
 
 from flask import current_app
 
-from care import accounts, audit, clients
+from care import audit
+from care.accounts import users as accounts
+from care.clients import commands as clients
 from care.errors import Conflict
-from care.models import User
 from care.schemas import ClientCreate, ClientCreated, ClientOut, ClientUpdate, Invitation
+from care.tables import User
 from service import db
 from service.api import api
 from service.api.schemas import ListQuery, Page

@@ -12,11 +12,12 @@ from flask import Response, current_app
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from care import audit, clients, prompts, secrets
+from care import audit
+from care.clients import commands as clients
+from care.delivery import prompts, secrets
 from care.errors import Invalid, NotFound
-from care.models import Client, User
-from care.models_delivery import CalendarFeed, DeliveryLog, Prompt, WebhookEndpoint
-from care.schemas_practice import ScheduleIn
+from care.schemas.practice import ScheduleIn
+from care.tables import CalendarFeed, Client, DeliveryLog, Prompt, User, WebhookEndpoint
 from care.types import utcnow
 from service import db
 from service.api import api

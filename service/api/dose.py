@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import select
 
-from care import alerts, audit, clients, crisis, dose
+from care import audit
+from care.clients import commands as clients
+from care.dose import record as dose
 from care.errors import Conflict, Invalid
-from care.models import Client, User
-from care.models_practice import CheckIn, DoseAction, PracticeSession
+from care.safety import alerts, crisis
 from care.schemas import check_bounds
-from care.schemas_practice import (
+from care.schemas.practice import (
     AlertOut,
     CheckInOut,
     CrisisOut,
@@ -24,6 +25,7 @@ from care.schemas_practice import (
     ReportsOut,
     SessionOut,
 )
+from care.tables import CheckIn, Client, DoseAction, PracticeSession, User
 from service import db
 from service.api import api
 from service.api.me_reports import dose_out

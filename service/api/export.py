@@ -8,10 +8,12 @@ from typing import Annotated, Literal
 from flask import Response, current_app
 from pydantic import Field
 
-from care import audit, clients, erasure, export
+from care import audit, erasure
+from care.clients import commands as clients
 from care.errors import Invalid
-from care.models import User
+from care.export import record as export
 from care.schemas import Strict
+from care.tables import User
 from service import db
 from service.api import api
 from service.library import library

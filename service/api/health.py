@@ -25,7 +25,7 @@ def _last_beat():
     """The newest heartbeat of any scheduler process."""
     from sqlmodel import func, select
 
-    from care.models_delivery import SchedulerBeat
+    from care.tables import SchedulerBeat
 
     return db.session().exec(select(func.max(SchedulerBeat.beat_at))).first()
 

@@ -2,10 +2,11 @@
 
 import uuid
 
-from care import clients, crisis, reports
+from care.clients import commands as clients
 from care.errors import NotFound
-from care.models import Client, User
-from care.schemas_practice import (
+from care.reports import commands as reports
+from care.safety import crisis
+from care.schemas.practice import (
     CheckInCreate,
     CheckInOut,
     CrisisOut,
@@ -17,6 +18,7 @@ from care.schemas_practice import (
     SessionStart,
     SessionStarted,
 )
+from care.tables import Client, User
 from service import db
 from service.api import api
 from service.library import library

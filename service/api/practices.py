@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 from flask import Response, request
 from pydantic import BaseModel, Field
 
-from care import clients
-from care.models import User
+from care.clients import commands as clients
+from care.tables import User
 from practices import FORMATS, MEDIA_TYPES, Practice, estimate_seconds, render
 from service import db
 from service.api import api

@@ -4,7 +4,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from care import accounts
+from care.accounts import users as accounts
 from care.errors import CareError
 from service import auth, db, signin
 

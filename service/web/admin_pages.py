@@ -8,10 +8,12 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import select
 
-from care import accounts, audit, tokens
+from care import audit
+from care.accounts import tokens
+from care.accounts import users as accounts
 from care.errors import Conflict, Invalid
-from care.models import Client, User
 from care.schemas import UserCreate
+from care.tables import Client, User
 from service import db
 from service.web import signed_in, web
 from service.web.forms import plain

@@ -4,7 +4,7 @@ data; the templates draw the SVG (client_chart.html, therapist_chart.html)."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from care.models import Client
+from care.tables import Client
 
 CHART = {"width": 560, "height": 300, "left": 52, "right": 16, "top": 16, "bottom": 64}
 CHART_INSET = 24  # keeps the first and last points (and their labels) off the axes

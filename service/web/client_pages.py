@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from flask import g, render_template, request
 from sqlmodel import select
 
-from care import assignments, clients, prompts
-from care.models import Client
-from care.models_practice import Assignment, PracticeSession
+from care.assignments import commands as assignments
+from care.clients import commands as clients
+from care.delivery import prompts
+from care.tables import Assignment, Client, PracticeSession
 from care.types import utcnow
 from service import db
 from service.library import library

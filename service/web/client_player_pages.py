@@ -11,12 +11,13 @@ from flask import redirect, render_template, request, url_for
 from markupsafe import Markup
 
 import practices
-from care import crisis, prompts, reports
+from care.delivery import prompts
 from care.errors import CareError, Conflict, NotFound
-from care.models import Client
-from care.models_practice import Assignment, PracticeSession
-from care.replies import CRISIS, FORM_WORDS
-from care.schemas_practice import CheckInCreate, SessionFinish, SessionStart
+from care.reports import commands as reports
+from care.reports.replies import CRISIS, FORM_WORDS
+from care.safety import crisis
+from care.schemas.practice import CheckInCreate, SessionFinish, SessionStart
+from care.tables import Assignment, Client, PracticeSession
 from service import db
 from service.library import library, personalisation
 from service.web import signed_in, web

@@ -9,8 +9,8 @@ from flask import g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from care import audit
-from care.models import Client
 from care.schemas import ClientUpdate
+from care.tables import Client
 from care.types import utcnow
 from service import db
 from service.planning import replan

@@ -4,9 +4,9 @@ from zoneinfo import ZoneInfo
 
 from flask import g
 
-from care import clients
+from care.clients import commands as clients
 from care.errors import NotFound
-from care.models import Client
+from care.tables import Client
 from service import db
 
 CLIENT = "client"

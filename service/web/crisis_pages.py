@@ -4,7 +4,8 @@ therapists without their own. One form, two owners."""
 from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from care import audit, crisis
+from care import audit
+from care.safety import crisis
 from service import db
 from service.web import signed_in, web
 from service.web.forms import plain

@@ -8,11 +8,11 @@ from datetime import timedelta
 from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from care import assignments, prompts
+from care.assignments import commands as assignments
+from care.delivery import prompts
 from care.errors import Invalid
-from care.models import Client
-from care.models_practice import Assignment
-from care.schemas_practice import AssignmentCreate, AssignmentUpdate, ScheduleIn
+from care.schemas.practice import AssignmentCreate, AssignmentUpdate, ScheduleIn
+from care.tables import Assignment, Client
 from care.types import utcnow
 from scheduler.schedule import WEEKDAYS, expand
 from service import db

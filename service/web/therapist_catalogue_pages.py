@@ -6,7 +6,7 @@ import uuid
 from flask import abort, g, redirect, render_template, request, url_for
 from sqlmodel import select
 
-from care.models import Client
+from care.tables import Client
 from practices import render as render_practice
 from service import db
 from service.library import library

@@ -11,13 +11,15 @@ from pydantic import ValidationError
 from sqlalchemy import or_
 from sqlmodel import select
 
-from care import assignments, audit, clients, dose
+from care import audit
+from care.assignments import commands as assignments
+from care.clients import commands as clients
+from care.dose import record as dose
 from care.errors import Invalid
-from care.models import CLINICAL_FLAGS, Client
-from care.models_delivery import Prompt
-from care.models_practice import Alert, CheckIn, DoseAction, DoseDecision, PracticeSession
 from care.schemas import ClientUpdate
+from care.tables import Alert, CheckIn, Client, DoseAction, DoseDecision, PracticeSession, Prompt
 from care.types import utcnow
+from care.vocab import CLINICAL_FLAGS
 from scheduler.schedule import WEEKDAYS
 from service import db
 from service.library import library

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from flask import flash, g, redirect, request, url_for
 from sqlmodel import select
 
-from care import alerts, audit
+from care import audit
 from care.errors import Conflict
-from care.models import Client
-from care.models_practice import Alert, CheckIn, PracticeSession
+from care.safety import alerts
+from care.tables import Alert, CheckIn, Client, PracticeSession
 from care.types import utcnow
 from service import db
 from service.web import signed_in, web

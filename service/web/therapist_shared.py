@@ -9,10 +9,8 @@ from flask import g
 from sqlalchemy import func
 from sqlmodel import select
 
-from care import clients
-from care.models import Client
-from care.models_delivery import Prompt
-from care.models_practice import Alert, PracticeSession
+from care.clients import commands as clients
+from care.tables import Alert, Client, PracticeSession, Prompt
 from scheduler.schedule import WEEKDAYS
 from service import db
 

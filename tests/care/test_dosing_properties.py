@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from care.dosing import (
+from care.dose.fold import (
     BACKDRAFT_FORMS,
     CheckIn,
     DoseSettings,

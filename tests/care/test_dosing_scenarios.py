@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care.dosing import (
+from care.dose.fold import (
     CheckIn,
     DoseSettings,
     HoldReleased,

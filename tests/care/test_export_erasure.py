@@ -16,9 +16,16 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
 from care.db import session_scope
-from care.models import ApiToken, AuditEvent, Client, SignInFailure, User
-from care.models_delivery import DeliveryLog, Prompt
-from care.models_practice import CheckIn
+from care.tables import (
+    ApiToken,
+    AuditEvent,
+    CheckIn,
+    Client,
+    DeliveryLog,
+    Prompt,
+    SignInFailure,
+    User,
+)
 from care.types import utcnow
 from tests.conftest import make_person
 
@@ -430,7 +437,7 @@ def test_erasure_removes_every_row_of_the_client_and_keeps_an_audit_entry(
 
 
 def _failures_of(person):
-    from care.throttle import account_key
+    from care.accounts.throttle import account_key
 
     return (SignInFailure.kind == "account") & (SignInFailure.key == account_key(person.email))
 
@@ -471,6 +478,6 @@ def test_erasure_is_refused_while_a_prompt_is_being_sent(app, client, therapist,
     ],
 )
 def test_csv_cells_are_neutralised(value, cell):
-    from care.export import safe_cell
+    from care.export.record import safe_cell
 
     assert safe_cell(value) == cell

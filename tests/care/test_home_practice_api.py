@@ -8,8 +8,7 @@ import pytest
 from sqlmodel import select
 
 from care.db import session_scope
-from care.models import AuditEvent, Client
-from care.models_practice import Alert, CheckIn, PracticeSession
+from care.tables import Alert, AuditEvent, CheckIn, Client, PracticeSession
 from care.types import utcnow
 from practices.language import language_problems
 
@@ -306,7 +305,7 @@ def test_client_facing_replies_follow_the_language_rules(client, therapist, pati
 
 
 def test_report_is_kept_when_the_decision_fails(app, client, therapist, patient, monkeypatch):
-    from care import dose
+    from care.dose import record as dose
 
     real = dose.decide
 
@@ -348,7 +347,7 @@ def test_steady_sessions_on_three_days_step_up_once_with_reasons(app, client, th
                     assignment_id=uuid.UUID(assignment["id"]),
                 )
             )
-        from care.models_practice import DoseAction
+        from care.tables import DoseAction
 
         for action in session.exec(select(DoseAction)):
             action.at = utcnow() - timedelta(days=6)

@@ -4,9 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import care.models
-import care.models_delivery
-import care.models_practice  # noqa: F401
+import care.tables  # noqa: F401
 from care import migrate
 
 

@@ -9,8 +9,7 @@ import pytest
 from sqlmodel import select
 
 from care.db import session_scope
-from care.models import Client
-from care.models_practice import Alert, CheckIn, DoseAction, PracticeSession
+from care.tables import Alert, CheckIn, Client, DoseAction, PracticeSession
 from tests.records import sent_prompt
 
 

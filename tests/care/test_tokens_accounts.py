@@ -4,14 +4,15 @@ from datetime import timedelta
 
 import pytest
 
-from care import accounts, tokens
+from care.accounts import tokens
+from care.accounts import users as accounts
+from care.accounts.passwords import hash_password, verify_password
 from care.db import session_scope
 from care.errors import Conflict, Invalid
-from care.passwords import hash_password, verify_password
 
 
 def test_argon2id_hashes_and_verifies():
-    from care import passwords
+    from care.accounts import passwords
 
     passwords.configure()  # the production cost
     digest = hash_password("correct horse battery")

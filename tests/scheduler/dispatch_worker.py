@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from care import secrets
 from care.db import make_engine
-from care.models_delivery import Prompt
+from care.delivery import secrets
+from care.tables import Prompt
 from practices import default_library
 from scheduler.channels.webhook import WebhookChannel
 from scheduler.dispatch import Channels, dispatch_once

@@ -11,9 +11,7 @@ import pytest
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
-from care.models import Client
-from care.models_delivery import DeliveryLog, Prompt
-from care.models_practice import Assignment
+from care.tables import Assignment, Client, DeliveryLog, Prompt
 from practices import default_library
 from scheduler import batch
 from scheduler.batch import Claimed, claim, settle

@@ -14,11 +14,9 @@ import pytest
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
-from care import secrets
 from care.db import make_engine
-from care.models import Client, User
-from care.models_delivery import Prompt, WebhookEndpoint
-from care.models_practice import Assignment
+from care.delivery import secrets
+from care.tables import Assignment, Client, Prompt, User, WebhookEndpoint
 from tests.conftest import BACKENDS, SECRET, _truncate
 from tests.records import due_prompt_row
 from tests.scheduler.receiver import WebhookReceiver

@@ -7,7 +7,7 @@ from email.policy import default
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
-from care.models_practice import Alert
+from care.tables import Alert
 from scheduler.channels.email import EmailChannel
 from scheduler.dispatch import Channels
 from scheduler.notify import email_alerts

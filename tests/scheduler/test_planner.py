@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from care.models import Client
-from care.models_delivery import Prompt
+from care.tables import Client, Prompt
 from practices import default_library
 from scheduler.dispatch import Channels, dispatch_once
 from scheduler.planner import plan_client
@@ -264,7 +263,7 @@ def test_plan_all_plans_every_client_in_chunks(app, client, therapist, patient):
 def _backdate(app, patient, when):
     """Move the client's creation and dose settings before the test's fixed clock, in order
     (the test plays out in June; the records were made on the real clock)."""
-    from care.models_practice import DoseAction
+    from care.tables import DoseAction
 
     with _db(app) as session:
         record = session.get(Client, uuid.UUID(patient.client_id))

@@ -14,9 +14,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
-from care import secrets
-from care.models import Client
-from care.models_delivery import Prompt, WebhookEndpoint
+from care.delivery import secrets
+from care.tables import Client, Prompt, WebhookEndpoint
 from practices import default_library
 from scheduler.channels.email import EmailChannel
 from scheduler.channels.webhook import WebhookChannel

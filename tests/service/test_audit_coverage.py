@@ -9,7 +9,7 @@ import uuid
 from sqlmodel import func, select
 
 from care.db import session_scope
-from care.models import AuditEvent
+from care.tables import AuditEvent
 from service.api import api
 from tests.records import sent_prompt
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from care.db import session_scope
-from care.models import ApiToken
+from care.tables import ApiToken
 from care.types import utcnow
 from tests.conftest import make_person
 

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from care.db import make_engine
-from care.models_practice import CheckIn
+from care.tables import CheckIn
 from media.store import MediaStore
 from service import create_app
 from tests.conftest import make_person, settings_env

@@ -3,8 +3,7 @@
 from sqlmodel import select
 
 from care.db import session_scope
-from care.models import Client, User
-from care.models_practice import Assignment
+from care.tables import Assignment, Client, User
 
 
 def test_db_upgrade_is_idempotent(runner):
@@ -109,7 +108,7 @@ def test_the_demo_client_is_prompted_at_the_demo_local_times(app, runner):
 
     from sqlmodel import Session
 
-    from care.models_delivery import Prompt
+    from care.tables import Prompt
     from care.types import utcnow
     from practices import default_library
     from scheduler.planner import plan_all

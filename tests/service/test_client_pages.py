@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from care.models import Client
-from care.models_delivery import Prompt
-from care.models_practice import CheckIn, PracticeSession
+from care.tables import CheckIn, Client, PracticeSession, Prompt
 from tests.conftest import make_person
 
 # ---------------------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ def test_reinvite_needs_a_login(app, client, therapist):
 
 def test_changes_and_reads_are_audited(app, client, therapist):
     from care.db import session_scope
-    from care.models import AuditEvent
+    from care.tables import AuditEvent
     from service import db
 
     cid = _create(client, therapist).json["id"]

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from care.db import session_scope
-from care.models_practice import CheckIn
+from care.tables import CheckIn
 from service import create_app
 from tests.conftest import make_person, settings_env
 

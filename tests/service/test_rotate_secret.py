@@ -8,9 +8,9 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from care import secrets
 from care.db import session_scope
-from care.models_delivery import WebhookEndpoint
+from care.delivery import secrets
+from care.tables import WebhookEndpoint
 from service import create_app, settings
 from tests.conftest import SECRET, settings_env
 from tests.scheduler.receiver import WebhookReceiver

@@ -8,7 +8,7 @@ from email.policy import default
 import pytest
 from aiosmtpd.controller import Controller
 
-from care.throttle import wait_for
+from care.accounts.throttle import wait_for
 from service import create_app
 from tests.conftest import make_person, settings_env
 from tests.pg import free_port
@@ -131,7 +131,7 @@ def test_parallel_guesses_cannot_slip_past_the_limit(app, therapist):
 
     from sqlmodel import func, select
 
-    from care.models import AuditEvent
+    from care.tables import AuditEvent
 
     answers: list[int] = []
 

@@ -7,8 +7,7 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from care.models import Client
-from care.models_practice import Alert, Assignment, DoseAction
+from care.tables import Alert, Assignment, Client, DoseAction
 from tests.conftest import make_person
 
 
@@ -160,8 +159,8 @@ def test_stale_forms_explain_themselves_and_save_nothing(app, therapist, patient
 
 
 def test_dashboard_puts_the_urgent_alert_on_top(app, client, therapist, patient):
-    from care import alerts
     from care.db import session_scope
+    from care.safety import alerts
     from service import db
 
     with app.app_context(), session_scope(db.engine()) as session:

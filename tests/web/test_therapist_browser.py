@@ -28,9 +28,9 @@ def watch_console(page) -> list[str]:
 
 
 def test_a_crisis_rating_puts_the_urgent_alert_on_top(app, client, page, therapist, patient):
-    from care import alerts
     from care.db import session_scope
-    from care.models import Client
+    from care.safety import alerts
+    from care.tables import Client
     from service import db
 
     errors = watch_console(page)

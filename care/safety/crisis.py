@@ -9,7 +9,7 @@ import uuid
 from pydantic import BaseModel, Field, HttpUrl
 from sqlmodel import Session, select
 
-from care.models_practice import CrisisResources
+from care.tables import CrisisResources
 from care.types import utcnow
 
 DEFAULT_INTRO = (

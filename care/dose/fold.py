@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from care.dosing_model import (
+from care.dose.model import (
     BACKDRAFT_FORMS,
     HOLD_LEVEL,
     CheckIn,
@@ -55,7 +55,7 @@ from care.dosing_model import (
     SettingsChanged,
     prompts_per_day,
 )
-from care.dosing_rules import HANDLERS, resting_level
+from care.dose.rules import HANDLERS, resting_level
 
 __all__ = [
     "BACKDRAFT_FORMS",

@@ -13,15 +13,16 @@ from datetime import date, datetime, time
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from care.models import Client, User
-from care.models_delivery import Prompt
-from care.models_practice import (
+from care.tables import (
     Alert,
     Assignment,
     CheckIn,
+    Client,
     DoseAction,
     DoseDecision,
     PracticeSession,
+    Prompt,
+    User,
 )
 from care.types import utcnow
 from practices import Library

@@ -4,12 +4,15 @@ import uuid
 
 from sqlmodel import Session, select
 
-from care import accounts, audit, dose
+from care import audit
+from care.accounts import users as accounts
+from care.dose import record as dose
 from care.errors import Invalid, NotFound
-from care.models import CLINICAL_FLAGS, Client, User
 from care.paging import Page, paginate, parse_time_and_id
 from care.schemas import ClientCreate, ClientOut, ClientSelf, ClientUpdate, check_bounds
+from care.tables import Client, User
 from care.types import utcnow
+from care.vocab import CLINICAL_FLAGS
 from practices import Library
 
 
@@ -145,7 +148,7 @@ def _pause_gated(
 ) -> None:
     # A new flag makes gated practices unsafe (R1), and readiness withdrawn makes fierce ones
     # unsafe (R8): pause them rather than leave them running.
-    from care import assignments
+    from care.assignments import commands as assignments
     from practices import default_library
 
     library = library or default_library()

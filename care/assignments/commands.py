@@ -9,8 +9,7 @@ from sqlmodel import Session, select
 
 from care import audit
 from care.errors import Invalid, NotFound
-from care.models import Client, User
-from care.models_practice import Assignment
+from care.tables import Assignment, Client, User
 from care.types import utcnow
 from practices import Library, Practice
 
@@ -208,7 +207,7 @@ def choose_variant(level: int, assignment: Assignment, practice: Practice, entry
 
 def variant_now(library: Library, client: Client, assignment: Assignment, decisions):
     """(practice, level, substituted) for this assignment at the client's current dose."""
-    from care.dose import step_ups_since
+    from care.dose.record import step_ups_since
 
     practice = library.get(assignment.practice_id)
     entry = library.get(client.entry_practice_id)

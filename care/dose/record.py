@@ -10,10 +10,17 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from care import dosing
-from care.models import Client, User
-from care.models_delivery import Prompt
-from care.models_practice import Alert, CheckIn, DoseAction, DoseDecision, PracticeSession
+from care.dose import fold as dosing
+from care.tables import (
+    Alert,
+    CheckIn,
+    Client,
+    DoseAction,
+    DoseDecision,
+    PracticeSession,
+    Prompt,
+    User,
+)
 from care.types import utcnow
 
 log = logging.getLogger("hearth.dose")

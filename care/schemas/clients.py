@@ -1,112 +1,25 @@
-"""Validated input and output shapes for the care record (non-table models).
-
-Every entry point (API, web forms, CLI) validates through these, so the rules live once.
-"""
+"""Shapes of clients and users: what a therapist may set, and what each role sees."""
 
 import uuid
-from datetime import datetime, time
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import datetime
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    WithJsonSchema,
+from pydantic import BaseModel, Field
+
+from care.schemas.fields import (
+    ClockTime,
+    Email,
+    Level,
+    Name,
+    Rating,
+    Role,
+    ScriptName,
+    SpeechPitch,
+    SpeechRate,
+    Strict,
+    Timezone,
+    TouchText,
+    VoiceId,
 )
-
-Role = Literal["admin", "therapist", "client"]
-Level = Annotated[int, Field(ge=1, le=5, description="Dose level 1-5 (CLINICAL.md section 4)")]
-Rating = Annotated[int, Field(ge=0, le=10)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ScriptName = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^{}<>\x00-\x1f]+$"
-    ),
-]
-TouchText = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[^{}<>\x00-\x1f]+$"
-    ),
-]
-VoiceId = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_./+-]+$"
-    ),
-]
-SpeechRate = Annotated[int, Field(ge=80, le=260, description="Words per minute (calm: 120-150)")]
-SpeechPitch = Annotated[int, Field(ge=0, le=99, description="espeak pitch, 0-99 (calm: 30-50)")]
-Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, to_lower=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-    ),
-]
-
-
-def check_timezone(value: str) -> str:
-    """Accept only IANA zone names such as Europe/Berlin."""
-    try:
-        if value not in _zones() and value != "UTC":
-            raise ZoneInfoNotFoundError(value)
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"'{value}' is not an IANA timezone name; use a name such as Europe/Berlin "
-            "or America/New_York"
-        ) from None
-    return value
-
-
-_ZONES: set[str] = set()
-
-
-def _zones() -> set[str]:
-    if not _ZONES:
-        _ZONES.update(available_timezones())
-    return _ZONES
-
-
-def _parse_clock(value):
-    if isinstance(value, str):
-        try:
-            hours, minutes = value.split(":")
-            if len(hours) != 2 or len(minutes) != 2:
-                raise ValueError
-            return time(int(hours), int(minutes))
-        except ValueError:
-            raise ValueError(
-                f"'{value}' is not a time of day; write it as HH:MM, e.g. 22:00"
-            ) from None
-    return value
-
-
-# Local wall-clock time as "HH:MM" (JSON Schema's "time" format would demand a UTC offset).
-ClockTime = Annotated[
-    time,
-    BeforeValidator(_parse_clock),
-    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["22:00"]}
-    ),
-]
-
-Timezone = Annotated[
-    str, Field(examples=["Europe/Berlin"], max_length=64), AfterValidator(check_timezone)
-]
-
-
-class Strict(BaseModel):
-    """Input models refuse unknown fields so a typo is reported, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Thresholds(Strict):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from care.errors import Conflict, NotFound
-from care.models_delivery import Prompt
+from care.tables import Prompt
 from care.types import utcnow
 
 VISIBLE = ("sent", "delivered", "opened", "completed")

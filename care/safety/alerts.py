@@ -6,9 +6,8 @@ from sqlmodel import Session, select
 
 from care import audit
 from care.errors import Conflict, NotFound
-from care.models import Client, User
-from care.models_practice import Alert
 from care.paging import Page, paginate, parse_time_and_id
+from care.tables import Alert, Client, User
 from care.types import utcnow
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from care.models import ApiToken, User
+from care.tables import ApiToken, User
 from care.types import utcnow
 
 API_PREFIX = "hth_"

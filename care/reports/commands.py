@@ -11,11 +11,15 @@ from types import SimpleNamespace
 
 from sqlmodel import Session
 
-from care import alerts, assignments, dose, dosing, prompts, replies
-from care.dosing_rules import rough_signs
+from care.assignments import commands as assignments
+from care.delivery import prompts
+from care.dose import fold as dosing
+from care.dose import record as dose
+from care.dose.rules import rough_signs
 from care.errors import Conflict, Invalid, NotFound
-from care.models import Client
-from care.models_practice import Assignment, CheckIn, PracticeSession
+from care.reports import replies
+from care.safety import alerts
+from care.tables import Assignment, CheckIn, Client, PracticeSession
 from care.types import utcnow
 from practices import Library
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from care.models import SignInFailure
+from care.tables import SignInFailure
 from care.types import utcnow
 
 KEEP = timedelta(days=1)

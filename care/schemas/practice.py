@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, Strict, StringConstraints, model_validator
 
-from care.schemas import ClockTime, Level
-from care.schemas import Strict as StrictModel
+from care.schemas.fields import ClockTime, Level
+from care.schemas.fields import Strict as StrictModel
 
 Distress = Annotated[
     int, Strict(), Field(ge=0, le=10, description="0 = calm, 10 = the worst imaginable")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlmodel import Session, select
 
-from care.models_delivery import WebhookEndpoint
+from care.tables import WebhookEndpoint
 
 _keys: list[bytes] = []
 
@@ -29,7 +29,7 @@ def configure(server_secret: str, previous: str | None = None) -> None:
 
 def _fernet() -> MultiFernet:
     if not _keys:
-        raise RuntimeError("care.secrets.configure() was not called")
+        raise RuntimeError("care.delivery.secrets.configure() was not called")
     return MultiFernet([Fernet(key) for key in _keys])
 
 

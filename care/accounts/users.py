@@ -5,11 +5,18 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from care import audit, tokens
+from care import audit
+from care.accounts import tokens
+from care.accounts.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from care.errors import Conflict, Invalid, NotFound
-from care.models import ROLES, User
-from care.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from care.tables import User
 from care.types import utcnow
+from care.vocab import ROLES
 
 INVITATION_TTL = timedelta(days=7)
 

@@ -1,4 +1,4 @@
-"""SQLModel tables for delivery: the prompts outbox, channels, webhooks, the calendar feed and
+"""Tables for delivery: the prompts outbox, the delivery log, webhooks, the calendar feed and
 the scheduler's heartbeat. The prompts table is the durable truth; schedulers only tick."""
 
 import uuid
@@ -8,18 +8,6 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from care.types import UTCDateTime, utcnow
-
-PROMPT_STATES = (
-    "planned",
-    "sending",
-    "sent",
-    "delivered",
-    "opened",
-    "completed",
-    "expired",
-    "cancelled",
-    "failed",
-)
 
 
 def _when(**kwargs):

@@ -10,7 +10,7 @@ level when prompts go unanswered (R9), and always stay inside the therapist's bo
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from care.dosing_model import (
+from care.dose.model import (
     HOLD_LEVEL,
     CheckIn,
     DoseSettings,

@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, API tokens and sign-in limits."""

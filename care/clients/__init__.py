@@ -1,0 +1,1 @@
+"""Clients of a therapist: commands that change them and queries that read them."""

@@ -1,0 +1,1 @@
+"""Delivery records in the care layer: prompts and webhook secrets."""

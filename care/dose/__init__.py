@@ -1,0 +1,1 @@
+"""The dose: the pure policy (model, rules, fold) and its place in the care record."""

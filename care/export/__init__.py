@@ -1,0 +1,1 @@
+"""Export of a client's record (JSON, CSV, FHIR R4)."""

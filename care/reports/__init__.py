@@ -1,0 +1,1 @@
+"""Reports from clients: practice sessions, check-ins and the replies they get."""

@@ -1,0 +1,1 @@
+"""Safety: alerts to the therapist and the crisis resources clients see."""

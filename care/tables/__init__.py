@@ -1,0 +1,29 @@
+"""The care record's SQLModel tables, one module per domain; import them from here."""
+
+from care.tables.accounts import ApiToken, SignInFailure, User
+from care.tables.audit import AuditEvent
+from care.tables.clients import Client
+from care.tables.delivery import CalendarFeed, DeliveryLog, Prompt, SchedulerBeat, WebhookEndpoint
+from care.tables.dose import DoseAction, DoseDecision
+from care.tables.practice import Assignment, CheckIn, PracticeSession
+from care.tables.safety import Alert, CrisisResources
+
+__all__ = [
+    "Alert",
+    "ApiToken",
+    "Assignment",
+    "AuditEvent",
+    "CalendarFeed",
+    "CheckIn",
+    "Client",
+    "CrisisResources",
+    "DeliveryLog",
+    "DoseAction",
+    "DoseDecision",
+    "PracticeSession",
+    "Prompt",
+    "SchedulerBeat",
+    "SignInFailure",
+    "User",
+    "WebhookEndpoint",
+]
