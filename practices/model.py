@@ -149,6 +149,11 @@ class Variant(_Strict):
     target_seconds: int
     segments: list[Segment] = Field(min_length=1)
 
+    @property
+    def minutes(self) -> int:
+        """The variant's length in whole minutes as people are told it (never 0)."""
+        return max(1, round(self.target_seconds / 60))
+
     @field_validator("level", mode="before")
     @classmethod
     def _check_level(cls, value: Any) -> Any:
