@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # they would be under gunicorn.
 PRACTICE = "giving-and-receiving"
 VARIANTS = ((4, "10 min"), (5, "20 min"))
-RATE, PITCH, VOICE = 140, 40, "gmw/en"  # media.voice's calm defaults
+RATE, PITCH, VOICE = 140, 40, "gmw/en"  # media.speech.voices's calm defaults
 
 
 def speech_texts(level: int) -> list[str]:
@@ -71,7 +71,7 @@ def time_cli_batch(texts: list[str], scratch: Path) -> float:
 def time_render(level: int, fmt: str, store, pool) -> tuple[float, object]:
     """Seconds for render_audio into `store` with `pool`, and its result."""
     from media.render import render_audio
-    from media.voice import VoiceSettings
+    from media.speech.voices import VoiceSettings
     from practices import default_library
 
     library = default_library()
@@ -177,8 +177,8 @@ class RssSampler(threading.Thread):
 
 def memory_probe(level: int, workers: int) -> dict:
     """In this (fresh) process: render WAV, MP3, OGG; peak RSS of us, workers and ffmpeg."""
+    from media.speech.pool import SpeechPool
     from media.store import MediaStore
-    from media.tts import SpeechPool
 
     sampler = RssSampler()
     sampler.start()
@@ -231,8 +231,8 @@ def main() -> None:
         return
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}; voice {VOICE}, "
           f"{RATE} wpm, pitch {PITCH}; median of {args.repeat}")  # fmt: skip
+    from media.speech.pool import SpeechPool
     from media.store import MediaStore
-    from media.tts import SpeechPool
 
     median = statistics.median
     for workers in (1, 2):

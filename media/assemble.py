@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from media._worker import SAMPLE_RATE
+from media.speech.engines import SAMPLE_RATE
 from practices.timing import CUE_SECONDS
 
 with warnings.catch_warnings():

@@ -46,14 +46,6 @@ def to_wav(pcm: bytes, rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def ffmpeg_program() -> str:
-    """The ffmpeg executable's path; EncoderMissing when it is not installed."""
-    program = shutil.which("ffmpeg")
-    if program is None:
-        raise EncoderMissing("ffmpeg", "mp3")
-    return program
-
-
 def require_encoder(fmt: str) -> None:
     """EncoderMissing now, before any work, if `fmt` needs ffmpeg and it is absent."""
     if fmt in _CODECS and shutil.which("ffmpeg") is None:

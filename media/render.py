@@ -15,9 +15,9 @@ from media.assemble import SAMPLE_RATE, AudioItem, assemble
 from media.captions import webvtt
 from media.encode import AUDIO_FORMATS, MEDIA_TYPES, encode, require_encoder, write_wav
 from media.errors import SpeechUnavailable, TextOnlyPractice
+from media.speech.pool import SharedPool, SpeechPool, shared_pool
+from media.speech.voices import VoiceSettings, availability, engine_version
 from media.store import MediaStore
-from media.tts import SpeechPool, shared_pool
-from media.voice import VoiceSettings, availability, engine_version
 from practices import Personalisation, Practice, build_timeline
 
 # Bump the first part whenever assembly changes the sound (gain, bell, fades): old cache
@@ -163,7 +163,7 @@ def render_audio(
     *,
     store: MediaStore,
     digest: str,
-    pool: SpeechPool | None = None,
+    pool: SpeechPool | SharedPool | None = None,
 ) -> RenderResult:
     """The practice as 'wav', 'mp3' or 'ogg' in the store, rendered once per cache key."""
     _check(practice, fmt)
@@ -207,7 +207,7 @@ def render_captions(
     *,
     store: MediaStore,
     digest: str,
-    pool: SpeechPool | None = None,
+    pool: SpeechPool | SharedPool | None = None,
 ) -> RenderResult:
     """WebVTT captions from the WAV entry's own timeline, so they match the audio exactly."""
     _check(practice, "wav")
@@ -236,7 +236,7 @@ def prerender(
     *,
     store: MediaStore,
     digest: str,
-    pool: SpeechPool | None = None,
+    pool: SpeechPool | SharedPool | None = None,
 ) -> list[RenderResult]:
     """Render ahead of time (formats from wav, mp3, ogg, vtt) so a later request is a hit."""
     results = []

@@ -50,13 +50,6 @@ class MediaStore:
         self.root = Path(root)
         self.max_bytes = max_bytes
 
-    @classmethod
-    def from_env(cls, env: dict | None = None) -> "MediaStore":
-        """A store at HEARTH_MEDIA_DIR (default instance/media) of HEARTH_MEDIA_MAX_MB MB."""
-        env = os.environ if env is None else env
-        root = Path(env.get("HEARTH_MEDIA_DIR") or Path("instance") / "media")
-        return cls(root, int(env.get("HEARTH_MEDIA_MAX_MB") or 2048) * 1024 * 1024)
-
     @staticmethod
     def key(**parts) -> str:
         """sha256 hex of the parts as canonical JSON (sorted keys, no spaces)."""

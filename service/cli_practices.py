@@ -127,7 +127,7 @@ def render_command(practice_id, level, fmt, name, touch, voice, rate, pitch, out
 def _render_media(practice, level, fmt, name, touch, voice, rate, pitch, output) -> None:
     from media.errors import MediaError
     from media.render import render_audio, render_captions
-    from media.voice import VoiceSettings
+    from media.speech.voices import VoiceSettings
     from service import media
 
     try:
@@ -160,10 +160,11 @@ def _render_media(practice, level, fmt, name, touch, voice, rate, pitch, output)
 def voices_command():
     """List the installed voices (ids for --voice and the client settings)."""
     from media.errors import MediaError
-    from media.voice import DEFAULT_VOICE, voices_table
+    from media.speech.pool import list_voices
+    from media.speech.voices import DEFAULT_VOICE, voices_table
 
     try:
-        click.echo(voices_table())
+        click.echo(voices_table(list_voices()))
     except MediaError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"default: {DEFAULT_VOICE}")

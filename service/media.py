@@ -3,16 +3,18 @@
 from flask import current_app
 
 from care.tables import Client
+from media.speech.pool import SharedPool
+from media.speech.voices import VoiceSettings
 from media.store import MediaStore
-from media.voice import VoiceSettings
 
 
 def init_app(app) -> None:
-    """Create the media store under HEARTH_MEDIA_DIR (the speech pool starts on first use)."""
-    settings = app.config["HEARTH_SETTINGS"]
-    app.extensions["hearth.media_store"] = MediaStore(
-        settings.media_dir, max_bytes=settings.media_max_mb * 1024 * 1024
-    )
+    """The media store and the speech pool handle, from the media part of the app's settings."""
+    settings = app.config["HEARTH_SETTINGS"].media()
+    app.extensions["hearth.media_store"] = MediaStore(settings.media_dir, settings.max_bytes)
+    # A handle only: the process's speech workers start when something must really be
+    # synthesised, so cache hits never spawn them.
+    app.extensions["hearth.speech_pool"] = SharedPool(settings.speech_workers)
 
 
 def store() -> MediaStore:
@@ -20,10 +22,9 @@ def store() -> MediaStore:
     return current_app.extensions["hearth.media_store"]
 
 
-def pool():
-    """None: media starts this process's shared speech pool (HEARTH_TTS_WORKERS workers) only
-    when something must really be synthesised, so cache hits never spawn workers."""
-    return None
+def pool() -> SharedPool:
+    """The app's speech pool handle (HEARTH_TTS_WORKERS workers, started on first synthesis)."""
+    return current_app.extensions["hearth.speech_pool"]
 
 
 def voice_settings(client: Client | None, *, voice=None, rate=None, pitch=None) -> VoiceSettings:

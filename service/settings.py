@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from media.settings import MediaSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -43,6 +45,14 @@ class Settings:
     signin_window_minutes: int = 15
     secret_key_previous: str | None = None
     extra: dict = field(default_factory=dict)
+
+    def media(self) -> MediaSettings:
+        """The media floor's part: store folder, its size bound, speech worker processes."""
+        return MediaSettings(
+            media_dir=self.media_dir,
+            max_bytes=self.media_max_mb * 1024 * 1024,
+            speech_workers=self.tts_workers,
+        )
 
 
 def _int(env, name: str, default: int, low: int, high: int) -> int:

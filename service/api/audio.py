@@ -15,7 +15,7 @@ from care.clients import commands as clients
 from care.schemas import SpeechPitch, SpeechRate, VoiceId
 from care.tables import User
 from media.render import render_audio, render_captions
-from media.voice import list_voices
+from media.speech.pool import list_voices
 from service import db, media
 from service.api import api
 from service.library import get_visible, library, personalisation
@@ -165,7 +165,7 @@ def get_captions(user: User, practice_id: str, query: CaptionQuery):
 )
 def voices(user: User):
     """The voice ids accepted by the audio endpoints and the client settings."""
-    from media.voice import VoiceSettings
+    from media.speech.voices import VoiceSettings
 
     return VoiceList(
         default=VoiceSettings().voice,

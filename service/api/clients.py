@@ -24,7 +24,7 @@ def _check_voice(body) -> None:
     # rather than at the client's first listen.
     if getattr(body, "voice", None):
         from media.errors import UnknownVoice
-        from media.voice import list_voices
+        from media.speech.pool import list_voices
 
         ids = [v.id for v in list_voices()]
         if body.voice.lower() not in ids:

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from care.types import utcnow
-from media.voice import availability
+from media.speech.voices import availability
 from service import db
 from service.api import api
 from service.api.schemas import Health

@@ -48,7 +48,8 @@ def timezone_groups() -> list[tuple[str, list[str]]]:
 def voice_choices(current: str | None) -> list[tuple[str, str]]:
     """(id, name) of the English voices, the calm default first (the scripts are English)."""
     from media.errors import MediaError
-    from media.voice import DEFAULT_VOICE, list_voices
+    from media.speech.pool import list_voices
+    from media.speech.voices import DEFAULT_VOICE
 
     try:
         voices = list_voices()
@@ -70,7 +71,7 @@ def voice_choices(current: str | None) -> list[tuple[str, str]]:
 
 
 def _settings_values(client: Client) -> dict:
-    from media.voice import DEFAULT_RATE, DEFAULT_VOICE
+    from media.speech.voices import DEFAULT_RATE, DEFAULT_VOICE
 
     return {
         "script_name": client.script_name or "",
@@ -122,7 +123,7 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
     """(values to show again, fields to store, errors by field); each field checked alone so
     every problem lands next to its own field. A voice or pace the therapist set outside the
     client's choices stays acceptable, so saving other settings never fails on it."""
-    from media.voice import DEFAULT_RATE, DEFAULT_VOICE
+    from media.speech.voices import DEFAULT_RATE, DEFAULT_VOICE
 
     values = {
         name: form.get(name, "").strip()

@@ -6,8 +6,8 @@ engine tests skip with the reason; pure assembly and store tests run everywhere.
 
 import pytest
 
+from media.speech.pool import SpeechPool
 from media.store import MediaStore
-from media.tts import SpeechPool
 from practices import default_library
 from tests.media.helpers import CountingPool, needs_speech
 

@@ -1,13 +1,15 @@
-"""Helpers shared by the media tests: WAV reading, RMS, a counting pool, the speech skip."""
+"""Helpers shared by the media tests: tones, WAV reading, RMS, a counting pool, the skip."""
 
+import math
 import threading
 import wave
+from array import array
 from pathlib import Path
 
 import pytest
 
 from media.assemble import SAMPLE_RATE, audioop
-from media.voice import availability
+from media.speech.voices import availability
 
 SPEECH_MISSING = availability()
 
@@ -58,3 +60,12 @@ def segment(pcm: bytes, start: float, duration: float) -> bytes:
 def rms(pcm: bytes) -> int:
     """RMS sample value of 16-bit PCM."""
     return audioop.rms(pcm, 2) if pcm else 0
+
+
+def tone(seconds: float, amplitude: float = 3000, freq: float = 220.0) -> bytes:
+    """A plain sine: a stand-in for speech with a known level."""
+    n = round(seconds * SAMPLE_RATE)
+    values = array(
+        "h", (round(amplitude * math.sin(2 * math.pi * freq * i / SAMPLE_RATE)) for i in range(n))
+    )
+    return values.tobytes()

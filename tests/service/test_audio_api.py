@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from media import voice as voice_module
+from media.speech import voices as voice_module
 
 pytestmark = pytest.mark.skipif(
     voice_module.availability() is not None,

@@ -546,9 +546,9 @@ def test_crisis_resources_form_saves_and_reaches_the_client(app, client, therapi
 
 
 def test_the_audio_preview_plays_with_the_web_session(app, therapist):
-    from media import voice
+    from media.speech import voices
 
-    if voice.availability() is not None:
+    if voices.availability() is not None:
         pytest.skip("espeak-ng is not installed (make test installs it)")
     browser, _ = web_session(app, therapist)
     page = text(browser.get("/catalogue/watching-kindness?level=1"))

@@ -11,8 +11,8 @@ import media.render
 from media.assemble import SAMPLE_RATE
 from media.errors import EncoderMissing, StoreUnavailable, TextOnlyPractice, UnknownVoice
 from media.render import prerender, render_audio, render_captions
+from media.speech.voices import VoiceSettings
 from media.store import MediaStore
-from media.voice import VoiceSettings
 from practices import LevelNotOffered, Personalisation, build_timeline
 from tests.media.helpers import CountingPool, read_wav, rms, segment
 

@@ -15,12 +15,12 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from media import _worker
 from media.errors import MediaError, SpeechUnavailable, SynthesisFailed, UnknownVoice
-from media.voice import Voice, VoiceSettings, availability
+from media.speech import worker as worker_process
+from media.speech.voices import Voice, VoiceSettings, availability
 
-SAMPLE_RATE = _worker.SAMPLE_RATE
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +36,7 @@ class _Worker:
         self.tmpdir = tempfile.mkdtemp(prefix="hearth-tts-")
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker.main, args=(child, self.tmpdir), name="hearth-tts", daemon=True
+            target=worker_process.main, args=(child, self.tmpdir), name="hearth-tts", daemon=True
         )
         self.process.start()
         child.close()  # so the parent sees EOF when the worker dies
@@ -95,7 +95,7 @@ class _Worker:
 
 
 class SpeechPool:
-    """Spawned speech workers; `synthesize` returns 16-bit mono PCM at SAMPLE_RATE."""
+    """Spawned speech workers; `synthesize` returns 16-bit mono PCM at engines.SAMPLE_RATE."""
 
     def __init__(self, workers: int = 1, timeout: float = 30.0, start_timeout: float = 60.0):
         problem = availability()
@@ -200,7 +200,7 @@ class SpeechPool:
             raise UnknownVoice(voice, ids)
 
     def synthesize(self, text: str, settings: VoiceSettings) -> bytes:
-        """Speak `text` with `settings` into raw 16-bit mono PCM at SAMPLE_RATE."""
+        """Speak `text` with `settings` into raw 16-bit mono PCM at engines.SAMPLE_RATE."""
         if not text or not text.strip():
             raise ValueError("nothing to say: the text is empty")
         self.check_voice(settings.voice)
@@ -249,14 +249,14 @@ _shared_pid: int | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_pool() -> SpeechPool:
-    """This process's pool, created on first use (HEARTH_TTS_WORKERS workers), closed at exit."""
+def shared_pool(workers: int = 1) -> SpeechPool:
+    """This process's pool, started on first use with `workers` workers, closed at exit."""
     global _shared, _shared_pid
     with _shared_lock:
-        # After a fork the parent's pipes are not ours to use: start a pool of our own.
+        # After a fork the parent's pipes are not ours to use: start a pool of our own. The
+        # first caller's size holds for the process (one service process has one setting).
         if _shared is None or _shared_pid != os.getpid():
-            workers = int(os.environ.get("HEARTH_TTS_WORKERS", "1") or 1)
-            _shared = SpeechPool(workers=max(1, workers))
+            _shared = SpeechPool(workers=workers)
             _shared_pid = os.getpid()
             atexit.register(_shared.close)
         return _shared
@@ -266,3 +266,45 @@ def running_shared_pool() -> SpeechPool | None:
     """The shared pool if this process already started it, else None (never starts one)."""
     with _shared_lock:
         return _shared if _shared_pid == os.getpid() else None
+
+
+@dataclass(frozen=True)
+class SharedPool:
+    """A handle on this process's shared pool that starts it only when speech is needed.
+
+    Rendering asks the pool for a voice check only on a cache miss, so a cache hit never
+    spawns a worker; the service passes one of these with its configured worker count.
+    """
+
+    workers: int = 1
+
+    def pool(self) -> SpeechPool:
+        """The shared pool, started now if it is not running yet."""
+        return shared_pool(self.workers)
+
+    def check_voice(self, voice: str) -> None:
+        """SpeechPool.check_voice on the shared pool."""
+        self.pool().check_voice(voice)
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> bytes:
+        """SpeechPool.synthesize on the shared pool."""
+        return self.pool().synthesize(text, settings)
+
+
+_voices_lock = threading.Lock()
+_voices: list[Voice] | None = None
+
+
+def list_voices() -> list[Voice]:
+    """The installed usable voices, asked of a spawned speech worker once per process."""
+    global _voices
+    with _voices_lock:
+        if _voices is None:
+            pool = running_shared_pool()
+            if pool is not None:
+                _voices = pool.voices()
+            else:
+                # A one-off worker, so a CLI listing leaves no process behind.
+                with SpeechPool(workers=1) as one_off:
+                    _voices = one_off.voices()
+        return list(_voices)

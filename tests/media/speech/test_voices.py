@@ -2,16 +2,17 @@
 
 import pytest
 
-import media.voice
 from media.errors import InvalidPitch, InvalidRate, SpeechUnavailable
 from media.render import render_audio
-from media.tts import SpeechPool
-from media.voice import (
+from media.speech import voices as voices_module
+from media.speech.pool import SpeechPool
+from media.speech.voices import (
     DEFAULT_VOICE,
+    Voice,
     VoiceSettings,
     availability,
     engine_version,
-    list_voices,
+    usable,
     voices_table,
 )
 from practices import render
@@ -42,17 +43,20 @@ def test_rate_and_pitch_limits_are_accepted():
     assert VoiceSettings(rate=260, pitch=99).pitch == 99
 
 
-def test_installed_voices_include_the_default_and_no_silent_ones():
-    needs_speech()
-    voices = list_voices()
-    ids = [v.id for v in voices]
-    assert DEFAULT_VOICE in ids and "gmw/en-us" in ids
-    assert not [i for i in ids if i.startswith(("mb/", "!v/"))]
-    english = next(v for v in voices if v.id == DEFAULT_VOICE)
-    assert english.name and english.languages
-    table = voices_table(voices)
-    assert table.splitlines()[0].split() == ["id", "languages", "name"]
-    assert DEFAULT_VOICE in table
+def test_variants_are_not_voices():
+    assert not usable("!v/m1")
+    assert usable("gmw/en")
+
+
+def test_voices_table_aligns_sorted_ids():
+    table = voices_table(
+        [Voice("gmw/en-us", "English (America)", ("en-us",)), Voice("gmw/en", "English", ("en",))]
+    )
+    assert table.splitlines() == [
+        "id         languages         name",
+        "gmw/en     en                English",
+        "gmw/en-us  en-us             English (America)",
+    ]
 
 
 def test_engine_version_names_both_engines():
@@ -63,7 +67,7 @@ def test_engine_version_names_both_engines():
 @pytest.fixture
 def no_espeak(monkeypatch):
     """Pretend the espeak-ng library is not installed."""
-    monkeypatch.setattr(media.voice, "_find_library", lambda: None)
+    monkeypatch.setattr(voices_module, "_find_library", lambda: None)
     availability.cache_clear()
     yield
     monkeypatch.undo()

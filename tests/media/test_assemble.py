@@ -1,4 +1,4 @@
-"""Assembly, captions and WAV writing over synthetic PCM: no speech engine needed."""
+"""Assembly over synthetic PCM: silences, the bell, loudness, fades, layout; no engine."""
 
 import math
 from array import array
@@ -20,18 +20,7 @@ from media.assemble import (
     normalise,
     silence,
 )
-from media.captions import timestamp, webvtt
-from media.encode import to_wav
-from tests.media.helpers import read_wav
-
-
-def tone(seconds: float, amplitude: float = 3000, freq: float = 220.0) -> bytes:
-    """A plain sine: a stand-in for speech with a known level."""
-    n = round(seconds * SAMPLE_RATE)
-    values = array(
-        "h", (round(amplitude * math.sin(2 * math.pi * freq * i / SAMPLE_RATE)) for i in range(n))
-    )
-    return values.tobytes()
+from tests.media.helpers import tone
 
 
 def item(index, kind, duration, text=None):
@@ -114,31 +103,3 @@ def test_assemble_scales_all_speech_by_one_gain():
     first, second = result.chunks
     # One gain for the whole practice keeps the speaker's own dynamics.
     assert audioop.rms(second, 2) / audioop.rms(first, 2) == pytest.approx(2.0, rel=0.01)
-
-
-def test_wav_round_trip(tmp_path):
-    pcm = tone(0.3)
-    path = tmp_path / "x.wav"
-    path.write_bytes(to_wav(pcm, SAMPLE_RATE))
-    assert read_wav(path) == pcm
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(0, "00:00:00.000"), (61.2345, "00:01:01.234"), (3600 + 59.9996, "01:01:00.000")],
-)
-def test_timestamps(seconds, text):
-    assert timestamp(seconds) == text
-
-
-def test_webvtt_has_a_cue_per_speech_item_and_bell_and_escapes_markup():
-    items = [
-        SimpleNamespace(kind="speech", start=0.0, duration=1.5, text="Rest <here> & breathe"),
-        SimpleNamespace(kind="pause", start=1.5, duration=4.0, text=None),
-        SimpleNamespace(kind="cue", start=5.5, duration=3.0, text=None),
-    ]
-    assert webvtt(items) == (
-        "WEBVTT\n\n"
-        "1\n00:00:00.000 --> 00:00:01.500\nRest &lt;here&gt; &amp; breathe\n\n"
-        "2\n00:00:05.500 --> 00:00:08.500\n(a soft bell)\n"
-    )

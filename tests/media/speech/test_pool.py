@@ -1,4 +1,4 @@
-"""The speech worker pool on the real engine: output, settings, errors, kill and hang."""
+"""The speech worker pool on the real engine: output, settings, errors, kill and hang, voices."""
 
 import os
 import signal
@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from media._worker import _plausible
 from media.errors import UnknownVoice
-from media.tts import SAMPLE_RATE
-from media.voice import VoiceSettings
-from tests.media.helpers import rms
+from media.speech.engines import SAMPLE_RATE
+from media.speech.pool import SharedPool, list_voices, running_shared_pool, shared_pool
+from media.speech.voices import DEFAULT_VOICE, VoiceSettings, voices_table
+from tests.media.helpers import needs_speech, rms
 
 TEXT = "Let yourself settle where you are, and notice the breath."
 
@@ -110,14 +110,25 @@ def test_a_hung_worker_is_killed_after_the_timeout(pool):
         os.kill(victims[0], 0)  # killed and reaped
 
 
-@pytest.mark.parametrize(
-    ("seconds_", "text", "ok"),
-    [
-        (0.0, "hello there", False),
-        (3.0, "one two three four five six", True),
-        (0.2, "one two three four five six seven eight nine ten", False),
-        (0.5, "...", True),
-    ],
-)
-def test_plausibility_check(seconds_, text, ok):
-    assert (_plausible(seconds_, text, 140) is None) is ok
+def test_installed_voices_include_the_default_and_no_silent_ones():
+    needs_speech()
+    voices = list_voices()
+    ids = [v.id for v in voices]
+    assert DEFAULT_VOICE in ids and "gmw/en-us" in ids
+    assert not [i for i in ids if i.startswith(("mb/", "!v/"))]
+    english = next(v for v in voices if v.id == DEFAULT_VOICE)
+    assert english.name and english.languages
+    table = voices_table(voices)
+    assert table.splitlines()[0].split() == ["id", "languages", "name"]
+    assert DEFAULT_VOICE in table
+
+
+def test_the_shared_pool_handle_starts_one_pool_per_process_on_first_use():
+    needs_speech()
+    handle = SharedPool(workers=1)
+    assert handle.workers == 1
+    pcm = handle.synthesize(TEXT, VoiceSettings())
+    assert seconds(pcm) > 2.0
+    assert running_shared_pool() is handle.pool() is shared_pool()
+    with pytest.raises(UnknownVoice):
+        handle.check_voice("xx/no-such-voice")

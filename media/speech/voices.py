@@ -1,17 +1,17 @@
-"""Voice settings, the installed voices, and a cheap check that speech can work at all."""
+"""Voice settings, what a voice is, and cheap checks of the installed engine (no engine started)."""
 
 import ctypes
 import ctypes.util
 import functools
 import shutil
-import threading
 from dataclasses import dataclass
 from importlib import metadata
 
 from media.errors import InvalidPitch, InvalidRate, SpeechUnavailable
 
 # espeak-ng's British English voice: its default English voice, the best tested, and clear at
-# slow rates. Listeners who prefer another accent pick one from list_voices().
+# slow rates. Listeners who prefer another accent pick one from
+# media.speech.pool.list_voices().
 DEFAULT_VOICE = "gmw/en"
 DEFAULT_RATE = 140  # words per minute; the same calm rate the practice timings assume
 DEFAULT_PITCH = 40  # espeak's scale is 0-99 with 50 neutral; a little lower sounds calmer
@@ -109,31 +109,8 @@ def engine_version() -> str:
     return f"pyttsx3-{pyttsx3_version}+espeak-ng-{espeak_version()}"
 
 
-_voices_lock = threading.Lock()
-_voices: list[Voice] | None = None
-
-
-def list_voices() -> list[Voice]:
-    """The installed usable voices, asked of a spawned speech worker once per process."""
-    global _voices
-    with _voices_lock:
-        if _voices is None:
-            # Imported here because tts imports this module for VoiceSettings.
-            from media.tts import SpeechPool, running_shared_pool
-
-            pool = running_shared_pool()
-            if pool is not None:
-                _voices = pool.voices()
-            else:
-                # A one-off worker, so a CLI listing leaves no process behind.
-                with SpeechPool(workers=1) as one_off:
-                    _voices = one_off.voices()
-        return list(_voices)
-
-
-def voices_table(voices: list[Voice] | None = None) -> str:
+def voices_table(voices: list[Voice]) -> str:
     """The voices as aligned text lines (id, languages, name) for `hearth voices`."""
-    voices = list_voices() if voices is None else voices
     width = max((len(v.id) for v in voices), default=2)
     lines = [f"{'id'.ljust(width)}  {'languages':<16}  name"]
     for v in sorted(voices, key=lambda v: v.id):

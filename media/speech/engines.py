@@ -1,26 +1,23 @@
-"""The body of one spawned speech worker: one pyttsx3 engine, one utterance per request.
+"""One pyttsx3 engine on espeak-ng: warmed up, settings verified, every utterance checked.
 
-Runs only inside a process started by media.tts with the "spawn" method. The parent sends
-tuples over a multiprocessing Pipe and gets tuples back:
-
-    ("synth", text, voice, rate, pitch) -> ("ok", pcm) | ("unknown_voice", ids) | ("bad", why)
-    ("stop",)                            -> the worker exits
-
-On start the worker sends ("ready", {"voices": [...]}) or ("unavailable", why).
+Only a spawned speech worker (media.speech.worker) creates an Engine: pyttsx3 allows one engine
+per process. The output facts live here too: espeak-ng always writes 16-bit mono WAV at
+SAMPLE_RATE, whatever the file name says.
 """
 
 import contextlib
 import os
 import re
-import sys
 import time
 import wave
+
+from media.speech.voices import usable
 
 SAMPLE_RATE = 22050  # espeak-ng's output rate, whatever the file name says
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _plausible(seconds: float, text: str, rate: int) -> str | None:
+def implausible(seconds: float, text: str, rate: int) -> str | None:
     """Why `seconds` of audio cannot be `text` spoken at `rate`, or None when it can."""
     words = len(_WORD.findall(text))
     if seconds <= 0:
@@ -59,7 +56,7 @@ def _shorten_driver_poll() -> None:
         driver.time = _QuickSleep
 
 
-class _Engine:
+class Engine:
     """One warmed-up pyttsx3 engine on espeak-ng, with verified settings."""
 
     def __init__(self) -> None:
@@ -72,8 +69,6 @@ class _Engine:
         # The first runAndWait() on a fresh engine can return before synthesis finishes, so
         # spend it on nothing here rather than on the first real utterance.
         self.engine.runAndWait()
-        from media.voice import usable
-
         self.voices = [
             (v.id, v.name, tuple(v.languages or ()))
             for v in self.engine.getProperty("voices")
@@ -143,34 +138,5 @@ class _Engine:
             return ("bad", f"the engine wrote no readable file ({error})")
         if shape != (1, 2, SAMPLE_RATE):
             return ("bad", f"unexpected audio format (channels, bytes, rate) {shape}")
-        problem = _plausible(len(pcm) / 2 / SAMPLE_RATE, text, rate)
+        problem = implausible(len(pcm) / 2 / SAMPLE_RATE, text, rate)
         return ("bad", problem) if problem else ("ok", pcm)
-
-
-def main(conn, tmpdir: str) -> None:
-    """Serve synthesis requests on `conn` until told to stop or the parent goes away."""
-    # pyttsx3 prints "Audio saved to ..." for every file; keep the parent's stdout clean.
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    try:
-        engine = _Engine()
-    except Exception as error:  # the library is missing or cannot initialise
-        conn.send(("unavailable", f"{type(error).__name__}: {error}"))
-        return
-    conn.send(("ready", {"voices": engine.voices, "pid": os.getpid()}))
-    path = os.path.join(tmpdir, "utterance.wav")
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent closed the pipe or died
-        if request[0] == "stop":
-            return
-        if request[0] == "synth":
-            _, text, voice, rate, pitch = request
-            try:
-                reply = engine.synth(text, voice, rate, pitch, path)
-            except Exception as error:  # reported, and the parent replaces this worker
-                reply = ("bad", f"{type(error).__name__}: {error}")
-            conn.send(reply)
-        else:
-            conn.send(("bad", f"unknown request {request[0]!r}"))

@@ -1,0 +1,1 @@
+"""Speech: voices and settings, the pyttsx3 engine, its spawned worker process, and the pool."""
