@@ -17,7 +17,7 @@ import math
 import warnings
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from media.speech.engines import SAMPLE_RATE
 from practices.timing import CUE_SECONDS
@@ -39,11 +39,6 @@ _WINDOW_SECONDS = 0.05
 
 def _amplitude(dbfs: float) -> float:
     return FULL_SCALE * 10 ** (dbfs / 20)
-
-
-def dbfs(rms: float) -> float:
-    """An RMS sample value as dBFS (-inf for silence)."""
-    return 20 * math.log10(rms / FULL_SCALE) if rms > 0 else -math.inf
 
 
 def samples(seconds: float, sample_rate: int = SAMPLE_RATE) -> int:
@@ -130,13 +125,6 @@ def apply_gain(pcm: bytes, gain: float) -> bytes:
     return pcm if gain == 1.0 else audioop.mul(pcm, 2, gain)
 
 
-def normalise(
-    pcm: bytes, target_dbfs: float = TARGET_DBFS, ceiling_dbfs: float = PEAK_CEILING_DBFS
-) -> bytes:
-    """PCM scaled to a gated RMS of `target_dbfs` with peaks at most `ceiling_dbfs`."""
-    return apply_gain(pcm, gain_for([pcm], target_dbfs, ceiling_dbfs))
-
-
 def _ramp(chunk: bytes, first: int, last: int, factor) -> bytes:
     """The chunk with samples first..last-1 multiplied by factor(sample index in chunk)."""
     values = array("h")
@@ -210,19 +198,11 @@ class Assembly:
     audio_items: list[AudioItem]
     total_samples: int
     gain: float = 1.0
-    _pcm: bytes | None = field(default=None, repr=False)
 
     @property
     def total_seconds(self) -> float:
         """Length of the audio in seconds."""
         return self.total_samples / self.sample_rate
-
-    @property
-    def pcm(self) -> bytes:
-        """All PCM as one bytes object, joined once on first use."""
-        if self._pcm is None:
-            self._pcm = b"".join(self.chunks)
-        return self._pcm
 
 
 def assemble(

@@ -1,7 +1,6 @@
 """WAV from PCM in pure Python; MP3 and Ogg/Opus through the ffmpeg program."""
 
 import errno
-import io
 import shutil
 import subprocess
 import wave
@@ -37,13 +36,6 @@ def write_wav(target, chunks: Iterable[bytes], sample_rate: int, total_samples: 
         wav.setnframes(total_samples)
         for chunk in chunks:
             wav.writeframesraw(chunk)
-
-
-def to_wav(pcm: bytes, rate: int) -> bytes:
-    """16-bit mono PCM as the bytes of a WAV file."""
-    buffer = io.BytesIO()
-    write_wav(buffer, [pcm], rate, len(pcm) // 2)
-    return buffer.getvalue()
 
 
 def require_encoder(fmt: str) -> None:

@@ -225,32 +225,3 @@ def render_captions(
         path = store.put_bytes(key, "vtt", webvtt(items).encode("utf-8"))
         store.evict()
     return _result(path, "vtt", key, False, meta)
-
-
-def prerender(
-    practice: Practice,
-    level: int,
-    person: Personalisation | None,
-    settings: VoiceSettings,
-    formats: tuple[str, ...] = ("wav",),
-    *,
-    store: MediaStore,
-    digest: str,
-    pool: SpeechPool | SharedPool | None = None,
-) -> list[RenderResult]:
-    """Render ahead of time (formats from wav, mp3, ogg, vtt) so a later request is a hit."""
-    results = []
-    for fmt in formats:
-        if fmt == "vtt":
-            results.append(
-                render_captions(
-                    practice, level, person, settings, store=store, digest=digest, pool=pool
-                )
-            )
-        else:
-            results.append(
-                render_audio(
-                    practice, level, person, settings, fmt, store=store, digest=digest, pool=pool
-                )
-            )
-    return results

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from media.assemble import SAMPLE_RATE, audioop
+from media.assemble import FULL_SCALE, SAMPLE_RATE, audioop
 from media.speech.voices import availability
 
 SPEECH_MISSING = availability()
@@ -69,3 +69,8 @@ def tone(seconds: float, amplitude: float = 3000, freq: float = 220.0) -> bytes:
         "h", (round(amplitude * math.sin(2 * math.pi * freq * i / SAMPLE_RATE)) for i in range(n))
     )
     return values.tobytes()
+
+
+def dbfs(rms: float) -> float:
+    """An RMS sample value as dBFS (-inf for silence)."""
+    return 20 * math.log10(rms / FULL_SCALE) if rms > 0 else -math.inf

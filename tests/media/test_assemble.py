@@ -12,15 +12,20 @@ from media.assemble import (
     SAMPLE_RATE,
     TARGET_DBFS,
     _gated_mean_square,
+    apply_gain,
     assemble,
     audioop,
     bell,
-    dbfs,
     fade,
-    normalise,
+    gain_for,
     silence,
 )
-from tests.media.helpers import tone
+from tests.media.helpers import dbfs, tone
+
+
+def normalise(pcm: bytes) -> bytes:
+    """One chunk through the assembly's loudness step: one gain, then applied."""
+    return apply_gain(pcm, gain_for([pcm]))
 
 
 def item(index, kind, duration, text=None):
@@ -86,8 +91,9 @@ def test_assemble_lays_out_real_lengths_and_exact_pauses():
     starts = [i.start for i in result.audio_items]
     assert starts == pytest.approx([0, 1.234, 5.234, 5.734, 8.734], abs=1 / SAMPLE_RATE)
     assert result.total_seconds == pytest.approx(10.734, abs=1 / SAMPLE_RATE)
-    assert len(result.pcm) == 2 * result.total_samples
-    pause = result.pcm[2 * round(1.234 * SAMPLE_RATE) : 2 * round(5.234 * SAMPLE_RATE)]
+    pcm = b"".join(result.chunks)
+    assert len(pcm) == 2 * result.total_samples
+    pause = pcm[2 * round(1.234 * SAMPLE_RATE) : 2 * round(5.234 * SAMPLE_RATE)]
     assert not any(pause)
     assert [i.text for i in result.audio_items] == ["first", None, "second", None, "third"]
 

@@ -10,7 +10,7 @@ import pytest
 import media.render
 from media.assemble import SAMPLE_RATE
 from media.errors import EncoderMissing, StoreUnavailable, TextOnlyPractice, UnknownVoice
-from media.render import prerender, render_audio, render_captions
+from media.render import render_audio, render_captions
 from media.speech.voices import VoiceSettings
 from media.store import MediaStore
 from practices import LevelNotOffered, Personalisation, build_timeline
@@ -239,19 +239,11 @@ def test_full_disk_during_render_leaves_no_partial_file(library, store, pool, mo
     assert [p.name for p in store.root.iterdir() if p.is_file()] == []
 
 
-def test_prerender_makes_later_requests_hits(library, store, pool):
-    practice = library.get("watching-kindness")
-    made = prerender(
-        practice,
-        1,
-        None,
-        CALM,
-        ("wav", "mp3", "vtt"),
-        store=store,
-        digest=library.digest(practice.id),
-        pool=pool,
-    )
+def test_one_render_per_format_makes_later_requests_hits(library, store, pool):
+    made = [render(library, store, pool), render(library, store, pool, fmt="mp3")]
+    made.append(captions(library, store, pool))
     assert [r.format for r in made] == ["wav", "mp3", "vtt"]
+    assert not any(r.cached for r in made)
     assert render(library, store, pool, fmt="mp3").cached
     assert captions(library, store, pool).cached
 
