@@ -74,3 +74,24 @@ def tone(seconds: float, amplitude: float = 3000, freq: float = 220.0) -> bytes:
 def dbfs(rms: float) -> float:
     """An RMS sample value as dBFS (-inf for silence)."""
     return 20 * math.log10(rms / FULL_SCALE) if rms > 0 else -math.inf
+
+
+def in_threads(action, count: int) -> tuple[list, list[Exception]]:
+    """Run `action()` in `count` threads released together; their results and errors."""
+    results: list = []
+    errors: list[Exception] = []
+    barrier = threading.Barrier(count)
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(action())
+        except Exception as error:  # collected for the test to assert
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

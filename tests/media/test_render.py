@@ -3,7 +3,6 @@
 import errno
 import os
 import signal
-import threading
 
 import pytest
 
@@ -14,7 +13,7 @@ from media.render import render_audio, render_captions
 from media.speech.voices import VoiceSettings
 from media.store import MediaStore
 from practices import LevelNotOffered, Personalisation, build_timeline
-from tests.media.helpers import CountingPool, read_wav, rms, segment
+from tests.media.helpers import CountingPool, in_threads, read_wav, rms, segment
 
 CALM = VoiceSettings()
 
@@ -108,21 +107,7 @@ def test_cache_hit_needs_no_engine(library, store, pool):
 
 def test_two_concurrent_renders_of_one_key_synthesise_once(library, store, pool):
     counting = CountingPool(pool, delay=0.05)  # slow enough that the renders overlap
-    results, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def go():
-        barrier.wait()
-        try:
-            results.append(render(library, store, counting))
-        except Exception as error:  # asserted below
-            errors.append(error)
-
-    threads = [threading.Thread(target=go) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = in_threads(lambda: render(library, store, counting), 2)
     assert errors == []
     speech = {i.text for i in results[0].audio_items if i.kind == "speech"}
     assert counting.calls == len(speech)

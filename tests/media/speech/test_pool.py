@@ -10,7 +10,7 @@ from media.errors import UnknownVoice
 from media.speech.engines import SAMPLE_RATE
 from media.speech.pool import SharedPool, list_voices, running_shared_pool, shared_pool
 from media.speech.voices import DEFAULT_VOICE, VoiceSettings, voices_table
-from tests.media.helpers import needs_speech, rms
+from tests.media.helpers import in_threads, needs_speech, rms
 
 TEXT = "Let yourself settle where you are, and notice the breath."
 
@@ -48,20 +48,7 @@ def test_unknown_voice_lists_the_available_voices(pool):
 
 
 def test_many_threads_share_the_pool(pool):
-    results: list[bytes] = []
-    errors: list[Exception] = []
-
-    def speak():
-        try:
-            results.append(pool.synthesize(TEXT, VoiceSettings()))
-        except Exception as error:  # collected and asserted below
-            errors.append(error)
-
-    threads = [threading.Thread(target=speak) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = in_threads(lambda: pool.synthesize(TEXT, VoiceSettings()), 8)
     assert errors == [] and len(results) == 8
     # The same request sounds the same on every worker, to within espeak-ng's own jitter.
     lengths = [seconds(pcm) for pcm in results]
