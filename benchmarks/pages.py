@@ -58,12 +58,12 @@ def _local(zone, days_ago: int, hour: int, minute: int, now: datetime) -> dateti
 def _practise(session, library, client, assignment, at, pre, post, backdraft=()):
     """One finished session at the level the dose policy gives at that moment."""
     from care.assignments import commands as assignments
+    from care.dose import events
     from care.dose import fold as dosing
-    from care.dose import record as dose
     from care.tables import PracticeSession
 
-    initial, started, events = dose.gather(session, client, at)
-    decisions = dosing.replay(initial, [e for _, e in events], started)
+    record = events.gather(session, client, at)
+    decisions = dosing.replay(record.initial, record.events, record.started_at)
     client.dose_level = decisions[-1].level if decisions else client.start_level
     practice, level, substituted = assignments.variant_now(library, client, assignment, decisions)
     minutes = max(1, practice.variant(level).target_seconds // 60)
@@ -130,7 +130,7 @@ def seed_activity(app, now: datetime | None = None) -> bool:
     from care.assignments import commands as assignments
     from care.clients import commands as clients
     from care.db import session_scope
-    from care.dose import record as dose
+    from care.dose import events
     from care.reports import commands as reports
     from care.schemas import ClientCreate
     from care.schemas.practice import AssignmentCreate, CheckInCreate, ScheduleIn
@@ -155,7 +155,7 @@ def seed_activity(app, now: datetime | None = None) -> bool:
         sam.max_level = 4
         # The first dose settings belong to the (backdated) creation, with the new bound.
         for action in session.exec(select(DoseAction).where(DoseAction.client_id == sam.id)):
-            action.at, action.settings = sam.created_at, dose.snapshot(sam)
+            action.at, action.settings = sam.created_at, events.snapshot(sam)
             session.add(action)
         # `hearth demo` made this assignment; the month of practice below begins with it.
         first = session.exec(

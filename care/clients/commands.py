@@ -6,25 +6,21 @@ from sqlmodel import Session, select
 
 from care import audit
 from care.accounts import users as accounts
+from care.dose import commands as dose_commands
 from care.dose import record as dose
+from care.dose.events import SETTINGS_FIELDS
 from care.errors import Invalid, NotFound
 from care.paging import Page, paginate, parse_time_and_id
-from care.schemas import ClientCreate, ClientOut, ClientSelf, ClientUpdate, check_bounds
+from care.schemas import ClientCreate, ClientOut, ClientSelf, ClientUpdate
 from care.tables import Client, User
 from care.types import utcnow
 from care.vocab import CLINICAL_FLAGS
 from practices import Library
 
 
-def _check(client: Client) -> None:
-    problems = check_bounds(
-        client.start_level,
-        client.min_level,
-        client.max_level,
-        client.window_threshold,
-        client.crisis_threshold,
-    )
+def _check_quiet_hours(client: Client) -> None:
     quiet = (client.quiet_start, client.quiet_end)
+    problems = []
     if (quiet[0] is None) != (quiet[1] is None):
         problems.append(
             (
@@ -62,8 +58,10 @@ def create_client(
     fields = {k: getattr(data, k) for k in data.model_fields_set if k != "email"}
     fields.setdefault("timezone", data.timezone)
     client = Client(therapist_id=therapist.id, display_name=data.display_name)
+    # The first settings are checked as a whole by the policy's own rules, like every change.
+    dose_commands.check(client, {k: v for k, v in fields.items() if v is not None})
     _apply(client, {k: v for k, v in fields.items() if v is not None})
-    _check(client)
+    _check_quiet_hours(client)
     secret = None
     if data.email:
         user = accounts.create_user(
@@ -118,17 +116,19 @@ def update_client(
         raise Invalid(
             f"{nulls[0]} cannot be null; leave it out to keep the current value", field=nulls[0]
         )
-    changed = _apply(client, fields)
+    # Check the whole result first (dose settings by the policy's own rules), then save.
+    dose_fields = {k: v for k, v in fields.items() if k in SETTINGS_FIELDS or k == "timezone"}
+    dose_commands.check(client, dose_fields)
+    changed = _apply(client, {k: v for k, v in fields.items() if k not in SETTINGS_FIELDS})
     try:
-        _check(client)
+        _check_quiet_hours(client)
     except Invalid:
         session.expire(client)
         raise
+    changed += dose_commands.apply(session, therapist, client, dose_fields)
     if changed:
         client.updated_at = utcnow()
         session.add(client)
-        if set(changed) & set(dose.DOSE_FIELDS):
-            dose.record_settings(session, client, therapist.id)
         if set(changed) & {*CLINICAL_FLAGS, "yang_ready"}:
             _pause_gated(session, client, therapist, library)
         audit.record(

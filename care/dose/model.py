@@ -12,23 +12,30 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-HOLD_LEVEL = 0  # level 0 exists only as the safety hold (CLINICAL.md section 4, R5)
-TOP_LEVEL = 5
-RATING_MAX = 10  # distress is rated 0-10, SUDS-style (CLINICAL.md section 5)
-BACKDRAFT_FORMS = frozenset({"thoughts", "emotions", "body", "behaviour"})  # R4, 000:291
+from care import vocab
+from care.vocab import (
+    HOLD_LEVEL,
+    LEVEL_RANGE,
+    RATING_RANGE,
+    THRESHOLD_RANGE,
+    TOP_LEVEL,
+)
+
+RATING_MAX = RATING_RANGE[1]  # distress is rated 0-10, SUDS-style (CLINICAL.md section 5)
+BACKDRAFT_FORMS = frozenset(vocab.BACKDRAFT_FORMS)  # R4, 000:291
 
 
 @dataclass(frozen=True)
 class DoseSettings:
     """The therapist's bounds and thresholds for one assignment (R10: clinician in charge)."""
 
-    start_level: int = 1
-    min_level: int = 1
-    max_level: int = 5
+    start_level: int = vocab.DEFAULT_START_LEVEL
+    min_level: int = vocab.DEFAULT_MIN_LEVEL
+    max_level: int = vocab.DEFAULT_MAX_LEVEL
     pinned_level: int | None = None
-    window_threshold: int = 7  # post-practice distress at or above it is intolerable (R3)
-    crisis_threshold: int = 9  # any rating at or above it puts the client on hold (R5)
-    rise_threshold: int = 2  # post minus pre at or above it is intolerable (R3)
+    window_threshold: int = vocab.DEFAULT_WINDOW_THRESHOLD  # post at or above: intolerable (R3)
+    crisis_threshold: int = vocab.DEFAULT_CRISIS_THRESHOLD  # any rating at or above: hold (R5)
+    rise_threshold: int = vocab.DEFAULT_RISE_THRESHOLD  # post minus pre at or above: R3
     prompts_by_level: tuple[int, ...] = (0, 1, 1, 2, 2, 3)  # most prompts a day, per level
     step_up_sessions: int = 3
     step_up_distinct_days: int = 3
@@ -39,68 +46,9 @@ class DoseSettings:
 
     def validate(self) -> list[tuple[str, str]]:
         """Return every problem as (field, plain message); an empty list means usable."""
-        problems = [
-            (name, f"must be {what}; got {getattr(self, name)!r}")
-            for name, low, high, what in _RANGES
-            if not (_is_int(getattr(self, name)) and low <= getattr(self, name) <= high)
-        ]
+        problems = _range_problems(self)
         bad = {name for name, _ in problems}
-
-        def need(ok: bool, name: str, message: str) -> None:
-            if not ok:
-                problems.append((name, message))
-
-        low, high, start = self.min_level, self.max_level, self.start_level
-        if not bad & {"min_level", "max_level", "start_level"}:
-            need(low <= high, "min_level", f"the lowest level {low} is above the highest {high}")
-            need(
-                low <= start <= high,
-                "start_level",
-                f"the start level {start} is outside the bounds {low}-{high}",
-            )
-        pin = self.pinned_level
-        if pin is not None:
-            if not (_is_int(pin) and HOLD_LEVEL <= pin <= TOP_LEVEL):
-                problems.append(("pinned_level", f"must be a level from 0 to 5; got {pin!r}"))
-            elif not bad & {"min_level", "max_level"}:
-                need(
-                    low <= pin <= high,
-                    "pinned_level",
-                    f"the pinned level {pin} is outside the bounds {low}-{high}",
-                )
-        if not bad & {"window_threshold", "crisis_threshold"}:
-            need(
-                self.window_threshold < self.crisis_threshold,
-                "window_threshold",
-                f"the window threshold {self.window_threshold} must be below the crisis "
-                f"threshold {self.crisis_threshold}",
-            )
-        if not bad & {"step_up_sessions", "step_up_distinct_days"}:
-            need(
-                self.step_up_distinct_days <= self.step_up_sessions,
-                "step_up_distinct_days",
-                "cannot ask for more different days than sessions",
-            )
-        counts = self.prompts_by_level
-        need(
-            isinstance(counts, tuple)
-            and len(counts) == TOP_LEVEL + 1
-            and all(_is_int(n) for n in counts)
-            and counts[0] == 0
-            and all(1 <= n <= 12 for n in counts[1:])
-            # A step down must never mean more prompts (section 6: never raise after a rough
-            # session), so a higher level never has fewer prompts than a lower one.
-            and list(counts[1:]) == sorted(counts[1:]),
-            "prompts_by_level",
-            "needs six whole numbers: 0 for the hold, then 1 to 12 prompts a day for levels 1-5, "
-            "never fewer at a higher level",
-        )
-        need(
-            _zone(self.timezone) is not None,
-            "timezone",
-            f"must be an IANA time zone such as Europe/Berlin; got {self.timezone!r}",
-        )
-        return problems
+        return problems + _bound_problems(self, bad) + _other_problems(self, bad)
 
     def local_date(self, at: datetime) -> date:
         """The client's calendar date at a moment, in their own time zone."""
@@ -114,21 +62,102 @@ class DoseSettings:
         return (self.local_date(later) - self.local_date(earlier)).days
 
 
-_LEVEL = "a level from 1 to 5 (level 0 is only the safety hold)"
-_RATING = "from 1 to 10 on the 0-10 distress scale"
+_LEVEL = f"a level from {LEVEL_RANGE[0]} to {LEVEL_RANGE[1]} (level 0 is only the safety hold)"
+_RATING = f"from {THRESHOLD_RANGE[0]} to {THRESHOLD_RANGE[1]} on the 0-10 distress scale"
 _RANGES = (  # field, lowest, highest, what it must be
-    ("start_level", 1, TOP_LEVEL, _LEVEL),
-    ("min_level", 1, TOP_LEVEL, _LEVEL),
-    ("max_level", 1, TOP_LEVEL, _LEVEL),
-    ("window_threshold", 1, RATING_MAX, _RATING),
-    ("crisis_threshold", 1, RATING_MAX, _RATING),
-    ("rise_threshold", 1, RATING_MAX, _RATING),
+    ("start_level", *LEVEL_RANGE, _LEVEL),
+    ("min_level", *LEVEL_RANGE, _LEVEL),
+    ("max_level", *LEVEL_RANGE, _LEVEL),
+    ("window_threshold", *THRESHOLD_RANGE, _RATING),
+    ("crisis_threshold", *THRESHOLD_RANGE, _RATING),
+    ("rise_threshold", *THRESHOLD_RANGE, _RATING),
     ("step_up_sessions", 1, 365, "a whole number from 1 to 365"),
     ("step_up_distinct_days", 1, 365, "a whole number from 1 to 365"),
     ("step_up_min_days_since_change", 0, 365, "a whole number from 0 to 365"),
     ("two_strikes_days", 1, 365, "a whole number from 1 to 365"),
     ("missed_in_row_limit", 1, 365, "a whole number from 1 to 365"),
 )
+
+
+def _range_problems(settings: DoseSettings) -> list[tuple[str, str]]:
+    """Each number outside its range (CLINICAL.md sections 4-5)."""
+    return [
+        (name, f"must be {what}; got {getattr(settings, name)!r}")
+        for name, low, high, what in _RANGES
+        if not (_is_int(getattr(settings, name)) and low <= getattr(settings, name) <= high)
+    ]
+
+
+def _bound_problems(settings: DoseSettings, bad: set[str]) -> list[tuple[str, str]]:
+    """Levels that do not fit together: min above max, start or pin outside the bounds (R10)."""
+    problems = []
+    low, high, start = settings.min_level, settings.max_level, settings.start_level
+    if not bad & {"min_level", "max_level", "start_level"}:
+        if low > high:
+            problems.append(("min_level", f"the lowest level {low} is above the highest {high}"))
+        if not low <= start <= high:
+            problems.append(
+                ("start_level", f"the start level {start} is outside the bounds {low}-{high}")
+            )
+    pin = settings.pinned_level
+    if pin is None:
+        return problems
+    if not (_is_int(pin) and HOLD_LEVEL <= pin <= TOP_LEVEL):
+        problems.append(("pinned_level", f"must be {_LEVEL}; got {pin!r}"))
+    elif not bad & {"min_level", "max_level"} and not low <= pin <= high:
+        problems.append(
+            ("pinned_level", f"the pinned level {pin} is outside the bounds {low}-{high}")
+        )
+    return problems
+
+
+def _other_problems(settings: DoseSettings, bad: set[str]) -> list[tuple[str, str]]:
+    """Thresholds in the wrong order, step-up counts, prompts a day and the time zone."""
+    problems = []
+    window, crisis = settings.window_threshold, settings.crisis_threshold
+    if not bad & {"window_threshold", "crisis_threshold"} and window >= crisis:
+        problems.append(
+            (
+                "window_threshold",
+                f"the rough-session threshold {window} must be below the crisis threshold {crisis}",
+            )
+        )
+    if (
+        not bad & {"step_up_sessions", "step_up_distinct_days"}
+        and settings.step_up_distinct_days > settings.step_up_sessions
+    ):
+        problems.append(
+            ("step_up_distinct_days", "cannot ask for more different days than sessions")
+        )
+    if not _counts_ok(settings.prompts_by_level):
+        problems.append(
+            (
+                "prompts_by_level",
+                "needs six whole numbers: 0 for the hold, then 1 to 12 prompts a day for "
+                "levels 1-5, never fewer at a higher level",
+            )
+        )
+    if _zone(settings.timezone) is None:
+        problems.append(
+            (
+                "timezone",
+                f"must be an IANA time zone such as Europe/Berlin; got {settings.timezone!r}",
+            )
+        )
+    return problems
+
+
+def _counts_ok(counts: object) -> bool:
+    # A step down must never mean more prompts (section 6: never raise after a rough session),
+    # so a higher level never has fewer prompts than a lower one.
+    return (
+        isinstance(counts, tuple)
+        and len(counts) == TOP_LEVEL + 1
+        and all(_is_int(n) for n in counts)
+        and counts[0] == 0
+        and all(1 <= n <= 12 for n in counts[1:])
+        and list(counts[1:]) == sorted(counts[1:])
+    )
 
 
 def _is_int(value: object) -> bool:
@@ -175,8 +204,9 @@ class _Event:
 
 
 def _check_rating(name: str, value: object) -> None:
-    if not (_is_int(value) and 0 <= value <= RATING_MAX):
-        raise ValueError(f"{name} must be a whole number from 0 to 10; got {value!r}")
+    low, high = RATING_RANGE
+    if not (_is_int(value) and low <= value <= high):
+        raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from care.dose.model import (
     SettingsChanged,
     prompts_per_day,
 )
+from care.vocab import LOWEST_LEVEL
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,10 @@ def on_session_finished(state: DoseState, event: SessionFinished) -> Outcome:
 def _step_down(
     state: DoseState, at: datetime, signs: list[str], previous_rough_at: datetime | None
 ) -> Outcome:
-    """R3 (004:805-818; 000:293): one rough session steps down at once; two in a week drop."""
+    """R3 (004:805-818; 000:293): one rough session steps down at once; two in a week drop to
+    the lowest level. Nothing the therapist saves switches this off: a step down goes below a
+    pin or the therapist's lowest level too (then steady sessions climb back, R2), and only
+    level 1 itself cannot go lower (level 0 is only the hold)."""
     settings, level = state.settings, state.level
     why = "; ".join(signs)
     strikes = settings.two_strikes_days
@@ -169,12 +173,7 @@ def _step_down(
         previous_rough_at is not None
         and 0 <= settings.days_between(previous_rough_at, at) <= strikes
     )
-    if settings.pinned_level is not None:
-        # R10: the pin is the therapist's call; the policy reports and does not move.
-        text = f"Stayed at level {level}, pinned by the therapist, although {why}."
-        return Outcome(replace(state, steady_run=()), (Reason("R10-pin", text),), notify=True)
-    floor = floor_level(settings)
-    target = floor if second else max(floor, level - 1)
+    target = LOWEST_LEVEL if second else max(LOWEST_LEVEL, level - 1)
     if second and target < level:
         text = (
             f"Dropped from {level} to {target}: a second rough session within {strikes} "
@@ -182,13 +181,24 @@ def _step_down(
         )
     elif second:
         text = (
-            f"Stayed at level {level}, the lowest allowed: a second rough session within "
+            f"Stayed at level {level}, the lowest there is: a second rough session within "
             f"{strikes} days; {why}."
         )
     elif target < level:
         text = f"Stepped down from {level} to {target} at once: {why}."
     else:
-        text = f"Stayed at level {level}, the lowest allowed: {why}."
+        text = f"Stayed at level {level}, the lowest there is: {why}."
+    resting = resting_level(settings, target)
+    if target < level and target < resting:
+        setting = (
+            f"the pinned level {settings.pinned_level}"
+            if settings.pinned_level is not None
+            else f"the lowest level {settings.min_level} you set"
+        )
+        text += (
+            f" This is below {setting}: a rough session always steps down; steady sessions "
+            "bring the level back up step by step."
+        )
     # Never raise after a rough session: the steady run starts again from nothing.
     moved = replace(_move(state, target, at), steady_run=())
     return Outcome(moved, (Reason("R3", text),), notify=True)
@@ -212,7 +222,7 @@ def _steady(state: DoseState, at: datetime) -> Outcome:
     since = settings.days_between(state.last_change_at or at, at)
     need_since = settings.step_up_min_days_since_change
     level = state.level
-    if settings.pinned_level is not None:
+    if settings.pinned_level is not None and level >= settings.pinned_level:
         why = Reason("R10-pin", f"No change: the therapist pinned the level at {level}.")
     elif level >= settings.max_level:
         why = Reason("R2", f"No change: level {level} is the highest the therapist allows.")
@@ -325,6 +335,18 @@ def on_settings_changed(state: DoseState, event: SettingsChanged) -> Outcome:
         text = f"Settings updated by {event.by}; the hold stays until the therapist lifts it."
         return Outcome(state, (Reason("R10", text),))
     level, target = state.level, resting_level(new, state.level)
+    recent = state.last_rough_at is not None and (
+        new.days_between(state.last_rough_at, event.at) <= new.two_strikes_days
+    )
+    if target > level and recent:
+        # R3 before R10: a saved setting does not undo a recent step down; steady sessions
+        # bring the level up at the R2 pace (the therapist can still pin lower at any time).
+        text = (
+            f"Settings updated by {event.by}; level {level} stays below them for now: a rough "
+            f"session in the last {new.two_strikes_days} days stepped it down, and steady "
+            "sessions bring it back up step by step."
+        )
+        return Outcome(state, (Reason("R3", text),))
     if target == level:
         text = (
             f"Settings updated by {event.by}; level {level} already fits them "

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from care.assignments import commands as assignments
 from care.delivery import prompts
+from care.dose import events
 from care.dose import fold as dosing
 from care.dose import record as dose
 from care.dose.rules import rough_signs
@@ -21,6 +22,7 @@ from care.reports import replies
 from care.safety import alerts
 from care.tables import Assignment, CheckIn, Client, PracticeSession
 from care.types import utcnow
+from care.vocab import ROUTINE, URGENT, SessionStatus
 from practices import Library
 
 log = logging.getLogger("hearth.reports")
@@ -46,7 +48,7 @@ def _hold_now(session: Session, client: Client, what: str) -> None:
     alerts.raise_alert(
         session,
         client,
-        severity="urgent",
+        severity=URGENT,
         kind="crisis",
         message=f"{client.display_name} reported {what}. Practice prompts are on "
         "hold until you release them; crisis resources were shown at once.",
@@ -54,26 +56,34 @@ def _hold_now(session: Session, client: Client, what: str) -> None:
 
 
 def decide_and_alert(session: Session, client: Client):
-    """The decision after a saved report; failures are logged, never lose the report."""
+    """The decision after a saved report (care.dose.record alerts the therapist for each one
+    they must hear of); a failure never loses the report and still tells the therapist."""
     try:
-        latest, fresh, decisions = dose.decide(session, client)
-        for row, decision in fresh:
-            if decision.notify_therapist and not decision.urgent:
-                text = " ".join(r.text for r in decision.reasons)
-                alerts.raise_alert(
-                    session,
-                    client,
-                    severity="routine",
-                    kind="dose",
-                    message=f"{client.display_name}: {text}",
-                    decision_id=row.id,
-                )
+        latest, _, decisions = dose.decide(session, client)
         session.commit()
         return latest, decisions
     except Exception:
         session.rollback()
         log.exception("dose decision failed; the report is saved", extra={"client": str(client.id)})
+        _alert_undecided(session, client)
         return None, []
+
+
+def _alert_undecided(session: Session, client: Client) -> None:
+    # Fail towards the therapist knowing: the report is saved, but the dose could not follow it.
+    try:
+        alerts.raise_alert(
+            session,
+            client,
+            severity=ROUTINE,
+            kind="dose",
+            message=f"{client.display_name} sent a report, but the dose could not be worked "
+            "out from it. Please look at their record; the report itself is saved.",
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("could not alert about a failed decision", extra={"client": str(client.id)})
 
 
 def check_in(session: Session, client: Client, data):
@@ -136,7 +146,7 @@ def start_session(session: Session, library: Library, client: Client, data):
             practice_id=entry.id,
             level=0,
             pre_distress=data.pre_distress,
-            status="abandoned",
+            status=SessionStatus.ABANDONED,
             finished_at=utcnow(),
             assignment_id=assignment.id if assignment else None,
         )
@@ -185,9 +195,9 @@ def _unfinishable(row: PracticeSession | None, client: Client) -> Exception | No
     """Why this session cannot be finished by this client, or None."""
     if row is None or row.client_id != client.id:
         return NotFound("no practice session with this id among yours")
-    if row.status == "finished":
+    if row.status == SessionStatus.FINISHED:
         return Conflict("this practice session was already finished; start a new one")
-    if row.status == "abandoned":
+    if row.status == SessionStatus.ABANDONED:
         return Conflict(
             "this practice session was closed because it stayed open too long; "
             "start a new one whenever you like"
@@ -214,7 +224,7 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
         raise problem
     if data.post_distress is None:
         raise Invalid("post_distress is required", field="post_distress")
-    row.status = "finished"
+    row.status = SessionStatus.FINISHED
     row.finished_at = utcnow()
     row.post_distress = data.post_distress
     row.backdraft = ",".join(sorted(set(data.backdraft)))
@@ -231,7 +241,7 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
         )
     rough = bool(
         rough_signs(
-            dose.settings_of(client),
+            events.settings_of(client),
             dosing.SessionFinished(
                 row.finished_at, row.pre_distress, data.post_distress, frozenset(data.backdraft)
             ),

@@ -10,23 +10,16 @@ from care.schemas.fields import (
     Email,
     Level,
     Name,
-    Rating,
     Role,
     ScriptName,
     SpeechPitch,
     SpeechRate,
     Strict,
+    Threshold,
     Timezone,
     TouchText,
     VoiceId,
 )
-
-
-class Thresholds(Strict):
-    """Distress thresholds on the 0-10 scale."""
-
-    window_threshold: Rating = 7
-    crisis_threshold: Rating = 9
 
 
 class ClientFields(Strict):
@@ -53,8 +46,8 @@ class ClientFields(Strict):
     start_level: Level | None = None
     min_level: Level | None = None
     max_level: Level | None = None
-    window_threshold: Rating | None = None
-    crisis_threshold: Rating | None = None
+    window_threshold: Threshold | None = None
+    crisis_threshold: Threshold | None = None
 
 
 class ClientCreate(ClientFields):

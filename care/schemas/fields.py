@@ -4,7 +4,7 @@ Every entry point (API, web forms, CLI) validates through these, so the rules li
 """
 
 from datetime import time
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -17,10 +17,47 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic import Strict as StrictValue
 
-Role = Literal["admin", "therapist", "client"]
-Level = Annotated[int, Field(ge=1, le=5, description="Dose level 1-5 (CLINICAL.md section 4)")]
-Rating = Annotated[int, Field(ge=0, le=10)]
+from care import vocab
+
+
+def _not_a_bool(value: object) -> object:
+    # JSON true/false would otherwise pass as 1/0 (pydantic's lax mode): a level or a threshold
+    # is a number, and a box ticked by mistake must not become one.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    return value
+
+
+Role = vocab.Role
+Level = Annotated[
+    int,
+    BeforeValidator(_not_a_bool),
+    Field(
+        ge=vocab.LEVEL_RANGE[0],
+        le=vocab.LEVEL_RANGE[1],
+        description="Dose level 1-5 (CLINICAL.md section 4)",
+    ),
+]
+Threshold = Annotated[
+    int,
+    BeforeValidator(_not_a_bool),
+    Field(
+        ge=vocab.THRESHOLD_RANGE[0],
+        le=vocab.THRESHOLD_RANGE[1],
+        description="A distress threshold on the 0-10 scale, 1-10 (CLINICAL.md section 5)",
+    ),
+]
+Distress = Annotated[
+    int,
+    StrictValue(),
+    Field(
+        ge=vocab.RATING_RANGE[0],
+        le=vocab.RATING_RANGE[1],
+        description="0 = calm, 10 = the worst imaginable",
+    ),
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ScriptName = Annotated[
     str,

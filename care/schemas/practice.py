@@ -4,17 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, Strict, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from care.schemas.fields import ClockTime, Level
+from care.schemas.fields import ClockTime, Distress, Level, Threshold
 from care.schemas.fields import Strict as StrictModel
+from care.vocab import AlertStatus, Backdraft, Severity
 
-Distress = Annotated[
-    int, Strict(), Field(ge=0, le=10, description="0 = calm, 10 = the worst imaginable")
-]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-Backdraft = Literal["thoughts", "emotions", "body", "behaviour"]
 PracticeId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
 
@@ -213,8 +210,8 @@ class DoseSettingsIn(StrictModel):
     start_level: Level | None = None
     min_level: Level | None = None
     max_level: Level | None = None
-    window_threshold: Annotated[int, Field(ge=1, le=10)] | None = None
-    crisis_threshold: Annotated[int, Field(ge=1, le=10)] | None = None
+    window_threshold: Threshold | None = None
+    crisis_threshold: Threshold | None = None
     paused: bool | None = None
 
 
@@ -231,10 +228,10 @@ class AlertOut(BaseModel):
     client_id: uuid.UUID
     client_name: str
     created_at: datetime
-    severity: Literal["urgent", "routine"]
+    severity: Severity
     kind: str
     message: str
-    status: Literal["open", "acknowledged"]
+    status: AlertStatus
     acknowledged_at: datetime | None
 
 

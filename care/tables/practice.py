@@ -7,6 +7,7 @@ from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from care.types import UTCDateTime, utcnow
+from care.vocab import SessionStatus
 
 
 def _when(**kwargs):
@@ -49,7 +50,7 @@ class PracticeSession(SQLModel, table=True):
     practice_id: str = Field(max_length=80)
     level: int
     substituted: bool = False  # the entry practice stood in for the assigned one
-    status: str = Field(default="started", max_length=20)  # started | finished | abandoned
+    status: str = Field(default=SessionStatus.STARTED, max_length=20)  # vocab.SessionStatus
     started_at: datetime = _when(default_factory=utcnow)
     pre_distress: int
     finished_at: datetime | None = _when(default=None, nullable=True)

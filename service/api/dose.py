@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from care import audit
 from care.clients import commands as clients
+from care.dose import commands as dose_commands
 from care.dose import record as dose
-from care.errors import Conflict, Invalid
+from care.errors import Invalid
 from care.safety import alerts, crisis
-from care.schemas import check_bounds
 from care.schemas.practice import (
     AlertOut,
     CheckInOut,
@@ -25,7 +25,7 @@ from care.schemas.practice import (
     ReportsOut,
     SessionOut,
 )
-from care.tables import CheckIn, Client, DoseAction, PracticeSession, User
+from care.tables import CheckIn, Client, PracticeSession, User
 from service import db
 from service.api import api
 from service.api.me_reports import dose_out
@@ -138,51 +138,10 @@ def set_dose(user: User, client_id: uuid.UUID, body: DoseSettingsIn):
     client = clients.get_for_therapist(session, user, client_id)
     fields = {k: getattr(body, k) for k in body.model_fields_set}
     paused = fields.pop("paused", None)
-    for key in ("start_level", "min_level", "max_level", "window_threshold", "crisis_threshold"):
-        if key in fields and fields[key] is None:
-            raise Invalid(f"{key} cannot be null; leave it out to keep it", field=key)
-    merged = {k: fields.get(k, getattr(client, k)) for k in dose.DOSE_FIELDS}
-    problems = check_bounds(
-        merged["start_level"],
-        merged["min_level"],
-        merged["max_level"],
-        merged["window_threshold"],
-        merged["crisis_threshold"],
-    )
-    pin = merged["pinned_level"]
-    if pin is not None and not merged["min_level"] <= pin <= merged["max_level"]:
-        problems.append(
-            (
-                "pinned_level",
-                f"pinned_level ({pin}) must lie between min_level "
-                f"({merged['min_level']}) and max_level ({merged['max_level']})",
-            )
-        )
-    if problems:
-        raise Invalid("; ".join(m for _, m in problems), problems=problems)
-    changed = [k for k in dose.DOSE_FIELDS if getattr(client, k) != merged[k]]
-    for key in changed:
-        setattr(client, key, merged[key])
-    if changed:
-        dose.record_settings(session, client, user.id)
-    if paused is not None and paused != client.dose_paused:
-        session.add(
-            DoseAction(client_id=client.id, actor_id=user.id, kind="pause" if paused else "resume")
-        )
-        changed.append("paused")
-    audit.record(
-        session,
-        "dose.update",
-        actor_id=user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-        detail=",".join(changed),
-    )
-    session.flush()
-    out = _client_dose(client, _latest(session, client))
+    latest = dose_commands.change(session, user, client, fields, paused=paused)
+    session.commit()
     replan(client)
-    return out
+    return _client_dose(client, latest)
 
 
 @api.operation(
@@ -199,22 +158,10 @@ def release_hold(user: User, client_id: uuid.UUID, body: HoldRelease):
     """Only the therapist lifts a hold (R5); the client restarts low and warms up again."""
     session = db.session()
     client = clients.get_for_therapist(session, user, client_id)
-    _latest(session, client)
-    if not client.on_hold:
-        raise Conflict("this client is not on hold, so there is nothing to release")
-    session.add(DoseAction(client_id=client.id, actor_id=user.id, kind="release", note=body.note))
-    audit.record(
-        session,
-        "hold.release",
-        actor_id=user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
-    session.flush()
-    out = _client_dose(client, _latest(session, client))
+    latest = dose_commands.release_hold(session, user, client, body.note)
+    session.commit()
     replan(client)
-    return out
+    return _client_dose(client, latest)
 
 
 class ReportsQuery(BaseModel):

@@ -146,13 +146,16 @@ def test_the_safety_shape_holds_for_any_client(stream) -> None:
         state, d = step(state, event)
         now = state.settings  # a SettingsChanged applies at once
 
-        # R10: inside the bounds, or the pin; 0 only while on hold.
+        # R10: never above the highest level or the pin; 0 only while on hold. Below the
+        # lowest level or the pin only after a rough session stepped it down (R3 before R10).
         if d.on_hold:
             assert d.level == 0
         else:
-            assert now.min_level <= d.level <= now.max_level
-            if now.pinned_level is not None:
-                assert d.level == now.pinned_level
+            ceiling = now.max_level if now.pinned_level is None else now.pinned_level
+            assert 1 <= d.level <= ceiling
+            resting = now.min_level if now.pinned_level is None else now.pinned_level
+            if d.level < resting:
+                assert walk.last_rough is not None or _rough(event, s)
         # Prompts: none on hold or paused, else 1..the level's most.
         if d.on_hold or d.paused:
             assert d.prompts_per_day == 0
@@ -170,13 +173,14 @@ def test_the_safety_shape_holds_for_any_client(stream) -> None:
         if _rough(event, s):
             assert d.level <= before.level and d.prompts_per_day <= before.prompts
             assert d.notify_therapist
-            if not (before.on_hold or _crisis(event, s) or s.pinned_level is not None):
-                # One step down at once; a second rough session within the days: the floor.
+            if not (before.on_hold or _crisis(event, s)):
+                # One step down at once, whatever the pin or the lowest level (nothing the
+                # therapist saves switches R3 off); a second within the days: level 1.
                 last = walk.last_rough
                 if last and s.days_between(last, event.at) <= s.two_strikes_days:
-                    assert d.level == max(1, s.min_level)
+                    assert d.level == 1
                 else:
-                    assert d.level == max(1, s.min_level, before.level - 1)
+                    assert d.level == max(1, before.level - 1)
             walk.last_rough = event.at
         # R5, R10: lifting a hold that is not there changes nothing; paused never goes up.
         if isinstance(event, HoldReleased) and not before.on_hold:

@@ -44,7 +44,7 @@ def test_defaults_are_the_clinical_brief() -> None:
         ({"start_level": 4, "max_level": 3}, "start_level", "outside the bounds 1-3"),
         ({"min_level": 0}, "min_level", "level 0 is only the safety hold"),
         ({"max_level": 6}, "max_level", "from 1 to 5"),
-        ({"pinned_level": 6}, "pinned_level", "from 0 to 5"),
+        ({"pinned_level": 6}, "pinned_level", "from 1 to 5"),
         ({"pinned_level": 4, "max_level": 3}, "pinned_level", "outside the bounds 1-3"),
         ({"pinned_level": 0}, "pinned_level", "outside the bounds 1-5"),
         ({"window_threshold": 9}, "window_threshold", "must be below the crisis threshold 9"),

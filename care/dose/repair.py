@@ -1,0 +1,141 @@
+"""Stored history that no longer validates, made usable: pure functions, no database.
+
+Replaying a client's record must never fail on what is stored (issue 12): one bad value would
+otherwise make every later dose read, history, settings change and hold release fail, and a
+rough session after it would step nothing down and alert nobody. So each stored value that the
+policy would refuse is replaced by the nearest usable value, always leaning towards caution
+(a lower level, a more sensitive threshold, a rating counted rather than dropped), and each
+repair comes with a plain sentence for the therapist (R11), who is alerted once.
+"""
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from care import vocab
+from care.dose.model import (
+    BACKDRAFT_FORMS,
+    CheckIn,
+    DoseSettings,
+    SessionAbandoned,
+    SessionFinished,
+    SessionStarted,
+)
+
+# The names a therapist knows these settings by (the settings page's labels).
+LABELS = {
+    "start_level": "start level",
+    "min_level": "lowest level",
+    "max_level": "highest level",
+    "pinned_level": "pinned level",
+    "window_threshold": "rough-session threshold",
+    "crisis_threshold": "crisis threshold",
+    "timezone": "time zone",
+}
+_LEVELS = ("start_level", "min_level", "max_level")
+_THRESHOLDS = ("window_threshold", "crisis_threshold")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _clamp(value: object, low: int, high: int, default: int) -> int:
+    if not _whole(value):
+        return default
+    return min(max(value, low), high)
+
+
+def settings(values: Mapping[str, object]) -> tuple[DoseSettings, list[str]]:
+    """Dose settings from stored values (the therapist's fields and the client's time zone),
+    with every unusable value replaced and why. Missing ones take the defaults; the result
+    always validates."""
+    base = DoseSettings()
+    raw = {k: v for k, v in values.items() if k in LABELS}
+    notes: list[str] = []
+    fixed: dict[str, object] = {}
+
+    def use(name: str, value: object) -> None:
+        shown = raw.get(name, getattr(base, name))
+        if value != shown or type(value) is not type(shown):
+            notes.append(f"the saved {LABELS[name]} {shown!r} was read as {value!r}")
+        fixed[name] = value
+
+    low, high = vocab.LEVEL_RANGE
+    for name in _LEVELS:
+        use(name, _clamp(raw.get(name, getattr(base, name)), low, high, getattr(base, name)))
+    if fixed["min_level"] > fixed["max_level"]:
+        # Lower the floor rather than raise the ceiling: the smaller dose is the cautious one.
+        use("min_level", fixed["max_level"])
+    use("start_level", min(max(fixed["start_level"], fixed["min_level"]), fixed["max_level"]))
+    pin = raw.get("pinned_level")
+    if pin is not None:
+        pin = _clamp(pin, fixed["min_level"], fixed["max_level"], fixed["min_level"])
+    use("pinned_level", pin)
+    t_low, t_high = vocab.THRESHOLD_RANGE
+    for name in _THRESHOLDS:
+        use(name, _clamp(raw.get(name, getattr(base, name)), t_low, t_high, getattr(base, name)))
+    if fixed["window_threshold"] >= fixed["crisis_threshold"]:
+        # A lower rough-session threshold steps down sooner: the cautious repair.
+        if fixed["crisis_threshold"] <= t_low:
+            use("crisis_threshold", t_low + 1)
+        use("window_threshold", fixed["crisis_threshold"] - 1)
+    zone = raw.get("timezone", base.timezone)
+    usable = isinstance(zone, str) and not replace(base, timezone=zone).validate()
+    use("timezone", zone if usable else "UTC")
+    result = replace(base, **fixed)
+    if result.validate():  # cannot happen: every branch above ends in range; stay safe anyway
+        return base, [*notes, "the saved dose settings could not be used; the defaults were"]
+    return result, notes
+
+
+def rating(name: str, value: object) -> tuple[int, list[str]]:
+    """A stored distress rating inside 0-10; an unreadable one counts as the worst (caution)."""
+    low, high = vocab.RATING_RANGE
+    if _whole(value) and low <= value <= high:
+        return value, []
+    fixed = min(max(value, low), high) if _whole(value) else high
+    return fixed, [f"the saved {name} {value!r} was read as {fixed}"]
+
+
+def backdraft(stored: object) -> tuple[frozenset[str], list[str]]:
+    """Stored backdraft forms: known ones kept; an unknown one still counts as backdraft (R4)."""
+    if not isinstance(stored, str):
+        return frozenset(), []
+    names = [f for f in stored.split(",") if f]
+    known = frozenset(f for f in names if f in BACKDRAFT_FORMS)
+    unknown = sorted({f for f in names if f not in BACKDRAFT_FORMS})
+    if not unknown:
+        return known, []
+    # Backdraft was reported, so the session is rough whatever the form was called.
+    forms = known or frozenset({"emotions"})
+    note = f"unrecognised backdraft forms {unknown} were counted as backdraft"
+    return forms, [note]
+
+
+def finished(
+    at: datetime, pre: object, post: object, forms: object, concern: bool
+) -> tuple[SessionFinished, list[str]]:
+    """A finished session from its stored row, repaired where needed."""
+    pre_value, notes = rating("pre-practice distress", pre)
+    post_value, more = rating("post-practice distress", post)
+    kinds, yet_more = backdraft(forms)
+    event = SessionFinished(at, pre_value, post_value, kinds, bool(concern))
+    return event, notes + more + yet_more
+
+
+def started(at: datetime, pre: object) -> tuple[SessionStarted, list[str]]:
+    """A session start from its stored row, repaired where needed."""
+    value, notes = rating("pre-practice distress", pre)
+    return SessionStarted(at, value), notes
+
+
+def check_in(at: datetime, distress: object, concern: bool) -> tuple[CheckIn, list[str]]:
+    """A check-in from its stored row, repaired where needed."""
+    value, notes = rating("check-in distress", distress)
+    return CheckIn(at, value, bool(concern)), notes
+
+
+def abandoned(at: datetime) -> tuple[SessionAbandoned, list[str]]:
+    """An abandoned session; nothing in it can be out of range."""
+    return SessionAbandoned(at), []
