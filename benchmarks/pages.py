@@ -31,8 +31,10 @@ def make_app(directory: Path, base_url: str = "http://127.0.0.1:5000"):
     """An app on a fresh, migrated SQLite file in `directory`, with the demo accounts."""
     from care import migrate
     from care.db import session_scope
-    from service import create_app, db
+    from service import db
+    from service.app import create_app
     from service.cli import ensure_demo
+    from service.settings import load
 
     env = {
         "HEARTH_INSTANCE_DIR": str(directory / "instance"),
@@ -41,7 +43,7 @@ def make_app(directory: Path, base_url: str = "http://127.0.0.1:5000"):
         "HEARTH_LOG_LEVEL": "WARNING",
         "HEARTH_BASE_URL": base_url,
     }
-    app = create_app({"ENV": env})
+    app = create_app(load(env))
     with app.app_context():
         migrate.upgrade(db.engine())
         with session_scope(db.engine()) as session:

@@ -93,18 +93,20 @@ def cached_fetch_through_app(level: int) -> float | None:
 
     from care import migrate
     from care.db import session_scope
-    from service import create_app, db
+    from service import db
+    from service.app import create_app
     from service.cli import ensure_demo
+    from service.settings import load
 
     folder = tempfile.mkdtemp(prefix="hearth-bench-")
     app = create_app(
-        {
-            "ENV": {
+        load(
+            {
                 "HEARTH_INSTANCE_DIR": folder,
                 "HEARTH_SECRET_KEY": "b" * 40,
                 "HEARTH_LOG_LEVEL": "WARNING",
             }
-        }
+        )
     )
     migrate.upgrade(app.extensions["hearth.engine"])
     with app.app_context(), session_scope(db.engine()) as session:

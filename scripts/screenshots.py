@@ -162,13 +162,15 @@ def main() -> None:
         from care.accounts import users as accounts
         from care.clients import commands as clients
         from care.db import session_scope
-        from service import create_app, db
+        from service import db
+        from service.app import create_app
+        from service.settings import load
 
         app = create_app(
-            {
-                "ENV": {k: env[k] for k in env if k.startswith("HEARTH_")}
+            load(
+                {k: env[k] for k in env if k.startswith("HEARTH_")}
                 | {"DATABASE_URL": env["DATABASE_URL"]}
-            }
+            )
         )
         seed_activity(app)
         with app.app_context(), session_scope(db.engine()) as session:

@@ -1,10 +1,9 @@
-"""The `hearth` command: Flask's group plus our commands (db, users, demo)."""
-
-import sys
+"""The `hearth` commands (db, users, demo, ...), attached to each app by `init_app`; the console
+script itself is service/app/console.py."""
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from care.accounts import users as accounts
 from care.assignments import commands as assignments
@@ -13,38 +12,13 @@ from care.db import session_scope
 from care.errors import CareError
 from care.schemas import ClientCreate
 from care.schemas.practice import AssignmentCreate, ScheduleIn
-from practices import LibraryError
 from service import db
-from service.settings import SettingsError
 
 DEMO_PASSWORDS = {
     "admin": ("admin@example.org", "calm-admin-demo"),
     "therapist": ("therapist@example.org", "calm-therapist-demo"),
     "client": ("client@example.org", "calm-client-demo"),
 }
-
-
-def _create_app(*_args, **_kwargs):
-    from service import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=True)
-def cli():
-    """hearth: guided-practice delivery for psychotherapy home practice."""
-
-
-def main() -> None:
-    """Entry point of the console script; configuration errors print one clear line."""
-    try:
-        cli.main(prog_name="hearth")
-    except SettingsError as error:
-        click.echo(f"hearth: configuration error: {error}", err=True)
-        sys.exit(2)
-    except LibraryError as error:
-        click.echo(f"hearth: cannot start: {error}", err=True)
-        sys.exit(2)
 
 
 def init_app(app) -> None:
@@ -172,7 +146,3 @@ def ensure_demo(session) -> bool:
         )
         made = True
     return made
-
-
-if __name__ == "__main__":
-    main()

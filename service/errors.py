@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -36,97 +36,107 @@ def _wants_problem() -> bool:
     return request.path.startswith("/api/")
 
 
+def _either(status: int, message: str, errors=None, headers=None):
+    """problem+json under /api, the calm error page elsewhere."""
+    if _wants_problem():
+        return problem_response(status, message, errors=errors, headers=headers)
+    return render_template("error.html", status=status, message=message), status, headers or {}
+
+
 def register(app: Flask) -> None:
     """Install the handlers on the app."""
+    handlers = {
+        ApiProblem: api_problem,
+        CareError: care_error,
+        UnknownPractice: unknown_practice,
+        LevelNotOffered: level_not_offered,
+        UnknownFormat: unknown_format,
+        MediaError: media_error,
+        HTTPException: http_error,
+        OperationalError: database_unreachable,
+        InterfaceError: database_unreachable,
+        Exception: unexpected,
+    }
+    for kind, handler in handlers.items():
+        app.register_error_handler(kind, handler)
 
-    @app.errorhandler(ApiProblem)
-    def api_problem(error: ApiProblem):
-        return problem_response(
-            error.status,
-            error.detail,
-            errors=error.errors,
-            headers=error.headers,
-            title=error.title,
-        )
 
-    @app.errorhandler(CareError)
-    def care_error(error: CareError):
-        problems = (
-            error.problems
-            if isinstance(error, Invalid)
-            else ([(error.field, error.message)] if error.field else None)
-        )
-        if _wants_problem():
-            return problem_response(error.status, error.message, errors=problems)
-        return render_template(
-            "error.html", status=error.status, message=error.message
-        ), error.status
+def api_problem(error: ApiProblem):
+    """A problem the API raised on purpose, as problem+json."""
+    return problem_response(
+        error.status, error.detail, errors=error.errors, headers=error.headers, title=error.title
+    )
 
-    @app.errorhandler(UnknownPractice)
-    def unknown_practice(error: UnknownPractice):
-        return _either(404, f"{error}; GET /api/v1/practices lists them")
 
-    @app.errorhandler(LevelNotOffered)
-    def level_not_offered(error: LevelNotOffered):
-        return _either(422, str(error), [("level", str(error))])
+def care_error(error: CareError):
+    """A refusal of the care floor, with the fields it names."""
+    problems = (
+        error.problems
+        if isinstance(error, Invalid)
+        else ([(error.field, error.message)] if error.field else None)
+    )
+    return _either(error.status, error.message, problems)
 
-    @app.errorhandler(UnknownFormat)
-    def unknown_format(error: UnknownFormat):
-        return _either(422, str(error), [("format", str(error))])
 
-    @app.errorhandler(MediaError)
-    def media_error(error: MediaError):
-        status, field = _MEDIA_STATUS.get(type(error).__name__, (503, None))
-        if status >= 500:
-            log.warning("media unavailable: %s", error)
-        return _either(status, str(error), [(field, str(error))] if field else None)
+def unknown_practice(error: UnknownPractice):
+    """404 with a pointer to the list of practices."""
+    return _either(404, f"{error}; GET /api/v1/practices lists them")
 
-    def _either(status: int, message: str, errors=None):
-        if _wants_problem():
-            return problem_response(status, message, errors=errors)
-        return render_template("error.html", status=status, message=message), status
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        status = error.code or 500
-        template = _HTTP_DETAIL.get(status)
-        detail = (
-            template.format(method=request.method, limit=app.config.get("MAX_CONTENT_LENGTH"))
-            if template
-            else (error.description or "")
-        )
-        headers = {}
-        if status == 405 and error.valid_methods:
-            headers["Allow"] = ", ".join(error.valid_methods)
-        if _wants_problem():
-            return problem_response(status, detail, headers=headers)
-        response = error.get_response()
-        response.data = render_template("error.html", status=status, message=detail)
-        response.mimetype = "text/html"
-        return response
+def level_not_offered(error: LevelNotOffered):
+    """422 naming the level."""
+    return _either(422, str(error), [("level", str(error))])
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def database_unreachable(error: Exception):
-        # A restarting or unreachable database is passing trouble, not a bug: 503 with a time
-        # to come back. The request's transaction was rolled back, so nothing half-saved stays.
-        log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
-        detail = (
-            "the database cannot be reached right now, so nothing from this request was saved; "
-            "please try again in a few seconds"
-        )
-        if _wants_problem():
-            return problem_response(503, detail, headers={"Retry-After": "5"})
-        page = render_template("error.html", status=503, message=detail)
-        return page, 503, {"Retry-After": "5"}
 
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        detail = (
-            "something went wrong on our side; nothing you sent was lost if you saw a "
-            "success before. Please try again in a moment"
-        )
-        if _wants_problem():
-            return problem_response(500, detail)
-        return render_template("error.html", status=500, message=detail), 500
+def unknown_format(error: UnknownFormat):
+    """422 naming the format."""
+    return _either(422, str(error), [("format", str(error))])
+
+
+def media_error(error: MediaError):
+    """The caller's input (422, naming the field) or our missing capability (503)."""
+    status, field = _MEDIA_STATUS.get(type(error).__name__, (503, None))
+    if status >= 500:
+        log.warning("media unavailable: %s", error)
+    return _either(status, str(error), [(field, str(error))] if field else None)
+
+
+def http_error(error: HTTPException):
+    """Werkzeug's errors (404, 405, 413, ...) in our words."""
+    status = error.code or 500
+    template = _HTTP_DETAIL.get(status)
+    detail = (
+        template.format(method=request.method, limit=current_app.config.get("MAX_CONTENT_LENGTH"))
+        if template
+        else (error.description or "")
+    )
+    headers = {}
+    if status == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if _wants_problem():
+        return problem_response(status, detail, headers=headers)
+    response = error.get_response()
+    response.data = render_template("error.html", status=status, message=detail)
+    response.mimetype = "text/html"
+    return response
+
+
+def database_unreachable(error: Exception):
+    """503 with a time to come back: a restarting database is passing trouble, not a bug."""
+    # The request's transaction was rolled back, so nothing half-saved stays.
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+    detail = (
+        "the database cannot be reached right now, so nothing from this request was saved; "
+        "please try again in a few seconds"
+    )
+    return _either(503, detail, headers={"Retry-After": "5"})
+
+
+def unexpected(error: Exception):
+    """500 for everything else; the details stay in the log."""
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    detail = (
+        "something went wrong on our side; nothing you sent was lost if you saw a "
+        "success before. Please try again in a moment"
+    )
+    return _either(500, detail)

@@ -1,7 +1,7 @@
 """The endpoints anyone may reach without signing in, kept in one place on purpose.
 
 Everything else answers 401 (API) or sends the visitor to the sign-in page (web). The app
-refuses to start when an API operation is declared public (`roles=None`) but is missing here,
+refuses to start when an API operation is declared public (`roles=PUBLIC`) but is missing here,
 and the authorization matrix test (tests/service/test_authz_matrix.py) checks every route of
 the URL map against this list, so a new endpoint is never public by accident."""
 
@@ -24,8 +24,8 @@ def check_operations(operations) -> None:
     """Stop the start when an API operation is public but not listed above."""
     for op in operations:
         endpoint = f"api.{op.operation_id}"
-        if op.roles is None and endpoint not in PUBLIC_ENDPOINTS:
+        if not op.audience.signed_in and endpoint not in PUBLIC_ENDPOINTS:
             raise RuntimeError(
-                f"{op.method} {op.path} is public (roles=None) but {endpoint} is not listed in "
+                f"{op.method} {op.path} is public (roles=PUBLIC) but {endpoint} is not listed in "
                 "service/public.py; list it there with the reason, or give it roles"
             )

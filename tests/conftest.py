@@ -13,7 +13,8 @@ from sqlalchemy import text
 
 from care import migrate
 from care.db import make_engine, session_scope
-from service import create_app
+from service.app import create_app
+from service.settings import load
 from tests.pg import PostgresServer
 
 BACKENDS = [
@@ -98,7 +99,7 @@ def settings_env(tmp_path, database_url: str, **extra) -> dict:
 @pytest.fixture
 def app(database_url, tmp_path):
     """An app on a fresh database."""
-    app = create_app({"ENV": settings_env(tmp_path, database_url), "TESTING": True})
+    app = create_app(load(settings_env(tmp_path, database_url)), testing=True)
     yield app
     app.extensions["hearth.engine"].dispose()
 

@@ -1,20 +1,6 @@
-"""The /api/v1 blueprint: every operation registers itself on `api` when its module loads."""
+"""The /api/v1 face. `api` is the blueprint with its operation registry; each route module
+registers its operations on it when it loads, and service/api/resources.py names them all."""
 
 from service.api.framework import Api
 
 api = Api("api", "/api/v1")
-
-# Route modules register their operations on import (they need `api` to exist first).
-from service.api import (  # noqa: E402, F401
-    accounts,
-    assignments,
-    audio,
-    audit_log,
-    clients,
-    delivery,
-    dose,
-    export,
-    health,
-    me_reports,
-    practices,
-)

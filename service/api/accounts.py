@@ -15,6 +15,7 @@ from care.schemas import Me, UserCreate, UserOut, UserUpdate
 from care.tables import User
 from service import db, signin
 from service.api import api
+from service.api.framework import PUBLIC, SIGNED_IN
 from service.api.problems import ApiProblem
 from service.api.schemas import InvitationAccept, ListQuery, Page, TokenOut, TokenRequest
 
@@ -31,7 +32,7 @@ def user_out(user: User) -> UserOut:
     "/auth/token",
     summary="Exchange email and password for a token",
     tags=["auth"],
-    roles=None,
+    roles=PUBLIC,
     body=TokenRequest,
     response=TokenOut,
     status=201,
@@ -60,7 +61,7 @@ def create_token(body: TokenRequest):
     "/auth/token",
     summary="Revoke the token used for this request",
     tags=["auth"],
-    roles=(),
+    roles=SIGNED_IN,
     response=None,
     status=204,
     errors=(409,),
@@ -86,7 +87,7 @@ def revoke_token(user: User):
     "/auth/invitations/accept",
     summary="Choose a password for an invitation",
     tags=["auth"],
-    roles=None,
+    roles=PUBLIC,
     body=InvitationAccept,
     response=UserOut,
     errors=(404,),
@@ -99,7 +100,9 @@ def accept_invitation(body: InvitationAccept):
     return user_out(user)
 
 
-@api.operation("GET", "/me", summary="The signed-in user", tags=["me"], roles=(), response=Me)
+@api.operation(
+    "GET", "/me", summary="The signed-in user", tags=["me"], roles=SIGNED_IN, response=Me
+)
 def me(user: User):
     """A client also sees their own settings (not the therapist's clinical notes on them)."""
     session = db.session()

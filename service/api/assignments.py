@@ -11,7 +11,7 @@ from care.schemas.practice import AssignmentCreate, AssignmentOut, AssignmentUpd
 from care.tables import Assignment, User
 from service import db
 from service.api import api
-from service.api.delivery import check_schedule
+from service.api.schedule_preview import check_schedule
 from service.api.schemas import ListQuery, Page, slice_page
 from service.library import library
 from service.planning import replan

@@ -18,6 +18,7 @@ from media.render import render_audio, render_captions
 from media.speech.pool import list_voices
 from service import db, media
 from service.api import api
+from service.api.framework import SIGNED_IN
 from service.library import get_visible, library, personalisation
 
 
@@ -105,7 +106,7 @@ _AUDIO_RESPONSE = {
     "/practices/{practice_id}/audio",
     summary="A practice as audio",
     tags=["practices"],
-    roles=(),
+    roles=SIGNED_IN,
     query=AudioQuery,
     response=_AUDIO_RESPONSE,
     errors=(304, 503),
@@ -131,7 +132,7 @@ def get_audio(user: User, practice_id: str, query: AudioQuery):
     "/practices/{practice_id}/captions.vtt",
     summary="Captions (WebVTT)",
     tags=["practices"],
-    roles=(),
+    roles=SIGNED_IN,
     query=CaptionQuery,
     response={
         "description": "WebVTT whose cue times come from the audio itself.",
@@ -159,7 +160,7 @@ def get_captions(user: User, practice_id: str, query: CaptionQuery):
     "/voices",
     summary="Installed voices",
     tags=["practices"],
-    roles=(),
+    roles=SIGNED_IN,
     response=VoiceList,
     errors=(503,),
 )

@@ -15,6 +15,7 @@ from care.paging import decode_cursor, encode_cursor
 from care.tables import AuditEvent, User
 from service import db
 from service.api import api
+from service.api.framework import ADMIN, THERAPIST
 from service.api.schemas import ListQuery, Page
 
 
@@ -102,7 +103,7 @@ def _window(query) -> None:
     "/audit",
     summary="The audit log",
     tags=["audit"],
-    roles=("admin",),
+    roles=ADMIN,
     query=AuditQuery,
     response=Page[AuditOut],
 )
@@ -128,7 +129,7 @@ def list_audit(user: User, query: AuditQuery):
     "/clients/{client_id}/audit",
     summary="Who reached this client's record",
     tags=["audit"],
-    roles=("therapist",),
+    roles=THERAPIST,
     query=ClientAuditQuery,
     response=Page[AuditOut],
 )

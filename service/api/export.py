@@ -16,9 +16,9 @@ from care.schemas import Strict
 from care.tables import User
 from service import db
 from service.api import api
+from service.api.framework import THERAPIST
 from service.library import library
 
-THERAPIST = ("therapist",)
 MEDIA_TYPES = {
     "json": "application/json",
     "csv": "application/zip",
@@ -150,4 +150,4 @@ def erase_client(user: User, client_id: uuid.UUID, body: EraseConfirm):
         )
     erasure.erase_client(session, user, client_id)
     session.commit()
-    return None, 204
+    return None

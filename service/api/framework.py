@@ -1,5 +1,10 @@
-"""A small typed layer over Flask routes: pydantic models in and out, roles, and a registry
-from which the OpenAPI document is generated, so the document cannot drift from the code."""
+"""A small typed layer over Flask routes: pydantic models in and out, who may call, and a
+registry from which the OpenAPI document is generated, so the document cannot drift from the code.
+
+Each status of an operation is declared once: the success status (and `also`) and the
+operation's own errors in its decorator; the errors the framework itself raises (sign-in, roles,
+an unreadable body or query, an unknown path object) are derived here from the same
+declarations that make the framework raise them, and the document reads `Operation.responses`."""
 
 import inspect
 import json
@@ -10,14 +15,65 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, g, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from care.vocab import ROLES
 from service import auth
+from service.api.parsing import parse_body, parse_query
 from service.api.problems import ApiProblem
 
 PATH_PARAM = re.compile(r"{(\w+)}")
 _CONVERTERS = {uuid.UUID: "uuid", int: "int", str: "string"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# What the framework answers by itself, next to the declarations that make it do so.
+BODY_STATUSES = (400, 413, 415, 422)  # unreadable JSON, too large, not JSON, invalid fields
+QUERY_STATUSES = (422,)  # an invalid query parameter
+PATH_STATUSES = (404,)  # no object with the id in the path among the caller's
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may call an operation: anyone, any signed-in user, or only the named roles."""
+
+    name: str
+    signed_in: bool
+    roles: tuple[str, ...] = ()
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """The refusals this audience implies: 401 when not signed in, 403 for another role."""
+        if not self.signed_in:
+            return ()
+        return (401, 403) if self.roles else (401,)
+
+
+PUBLIC = Audience("anyone, without signing in (listed in service/public.py)", signed_in=False)
+SIGNED_IN = Audience("any signed-in user", signed_in=True)
+
+
+def only(*roles: str) -> Audience:
+    """The audience of the named roles (at least one, each one of care.vocab.ROLES)."""
+    unknown = [r for r in roles if r not in ROLES]
+    if not roles or unknown:
+        raise TypeError(f"only() takes one or more of {', '.join(ROLES)} (got {roles!r})")
+    return Audience(" or ".join(f"{r}s" for r in roles), signed_in=True, roles=tuple(roles))
+
+
+ADMIN, THERAPIST, CLIENT = only("admin"), only("therapist"), only("client")
+
+
+def audience_of(roles: Any, where: str) -> Audience:
+    """The audience a `roles=` declaration names; refuses the ambiguous None and ()."""
+    if isinstance(roles, Audience):
+        return roles
+    if isinstance(roles, tuple) and roles and all(isinstance(r, str) for r in roles):
+        return only(*roles)
+    # None and () used to mean "public" and "any signed-in user": one character apart.
+    raise TypeError(
+        f"{where}: roles={roles!r} is ambiguous; say roles=PUBLIC (anyone, and list it in "
+        "service/public.py), roles=SIGNED_IN (any signed-in user) or name the roles, e.g. "
+        "roles=THERAPIST or roles=('therapist', 'admin')"
+    )
 
 
 @dataclass
@@ -29,7 +85,7 @@ class Operation:
     view: Callable
     summary: str
     tags: list[str]
-    roles: tuple[str, ...] | None
+    audience: Audience
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     response: Any = None
@@ -44,6 +100,26 @@ class Operation:
     def operation_id(self) -> str:
         """A stable id for the OpenAPI document."""
         return self.view.__name__
+
+    @property
+    def error_statuses(self) -> tuple[int, ...]:
+        """Every other status it answers: its own errors and those the framework raises."""
+        codes = set(self.errors) | set(self.audience.statuses)
+        if self.body is not None:
+            codes |= set(BODY_STATUSES)
+        if self.query is not None:
+            codes |= set(QUERY_STATUSES)
+        if self.path_types:
+            codes |= set(PATH_STATUSES)
+        return tuple(sorted(codes))
+
+    def check_status(self, status: int) -> int:
+        """A status a view answers with must be one declared for it (success or `also`)."""
+        if status != self.status and status not in self.also:
+            raise RuntimeError(
+                f"{self.operation_id} answered {status}, which its decorator does not declare"
+            )
+        return status
 
 
 class Api:
@@ -61,7 +137,7 @@ class Api:
         *,
         summary: str,
         tags: list[str],
-        roles: tuple[str, ...] | None,
+        roles: Audience | tuple[str, ...],
         body: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
         response: Any = None,
@@ -70,9 +146,12 @@ class Api:
         errors: tuple[int, ...] = (),
         also: dict[int, type[BaseModel]] | None = None,
     ):
-        """Register a view as an operation; `roles=None` makes it public."""
+        """Register a view as an operation for `roles` (PUBLIC, SIGNED_IN or named roles)."""
 
         def decorate(view: Callable) -> Callable:
+            where = f"{method} {path} ({view.__name__})"
+            if response is None and status != 204:
+                raise TypeError(f"{where}: an operation without a response body has status=204")
             signature = inspect.signature(view)
             path_types = {
                 name: signature.parameters[name].annotation for name in PATH_PARAM.findall(path)
@@ -83,7 +162,7 @@ class Api:
                 view=view,
                 summary=summary,
                 tags=tags,
-                roles=roles,
+                audience=audience_of(roles, where),
                 body=body,
                 query=query,
                 response=response,
@@ -109,23 +188,22 @@ def _wrap(op: Operation) -> Callable:
 
     def view(**path_args):
         kwargs = dict(path_args)
-        if op.roles is not None:
-            kwargs_user = _require(op.roles)
+        if op.audience.signed_in:
+            user = _require(op.audience)
             if "user" in accepts:
-                kwargs["user"] = kwargs_user
+                kwargs["user"] = user
         if op.query is not None:
-            kwargs["query"] = _parse_query(op.query)
+            kwargs["query"] = parse_query(op.query)
         if op.body is not None:
-            kwargs["body"] = _parse_body(op.body)
-        result = op.view(**kwargs)
-        return _respond(op, result)
+            kwargs["body"] = parse_body(op.body)
+        return _respond(op, op.view(**kwargs))
 
     view.__name__ = op.view.__name__
     view.__doc__ = op.view.__doc__
     return view
 
 
-def _require(roles: tuple[str, ...]):
+def _require(audience: Audience):
     user = auth.current_user()
     if user is None:
         raise ApiProblem(
@@ -142,95 +220,11 @@ def _require(roles: tuple[str, ...]):
             "requests signed in with the web session need the X-CSRF-Token header "
             "from the page; reload the page and try again",
         )
-    if roles and user.role not in roles:
-        who = " or ".join(f"{r}s" for r in roles)
-        raise ApiProblem(403, f"this endpoint is for {who}; you are signed in as a {user.role}")
+    if audience.roles and user.role not in audience.roles:
+        raise ApiProblem(
+            403, f"this endpoint is for {audience.name}; you are signed in as a {user.role}"
+        )
     return user
-
-
-def _parse_body(model: type[BaseModel]) -> BaseModel:
-    mimetype = request.mimetype or ""
-    if not (mimetype == "application/json" or mimetype.endswith("+json")):
-        shown = mimetype or "none"
-        raise ApiProblem(
-            415, f"send the body as JSON with 'Content-Type: application/json' (got {shown})"
-        )
-    raw = request.get_data(cache=True)
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ApiProblem(400, f"the body is not valid JSON: {error}") from None
-    bad = _unsafe_text(data)
-    if bad:
-        raise ApiProblem(
-            422,
-            f"please fix the body: {bad}: text may not contain NUL or "
-            "unpaired surrogate characters",
-            errors=[(bad, "invalid characters")],
-        )
-    if not isinstance(data, dict):
-        raise ApiProblem(
-            422, "the body must be a JSON object", errors=[("body", "expected an object")]
-        )
-    return _validate(model, data, "body")
-
-
-def _parse_query(model: type[BaseModel]) -> BaseModel:
-    data = {}
-    for key in request.args:
-        values = request.args.getlist(key)
-        data[key] = values if len(values) > 1 else values[0]
-    bad = _unsafe_text(data, "query")
-    if bad:
-        raise ApiProblem(
-            422,
-            f"please fix the query: {bad}: invalid characters",
-            errors=[(bad, "invalid characters")],
-        )
-    return _validate(model, data, "query")
-
-
-def _unsafe_text(value, path: str = "body") -> str | None:
-    """The path of the first string no database can store (NUL, lone surrogates), if any."""
-    if isinstance(value, str):
-        if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
-            return path
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _unsafe_text(key, path) or _unsafe_text(
-                item, str(key) if path == "body" else f"{path}.{key}"
-            )
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _unsafe_text(item, f"{path}.{index}")
-            if found:
-                return found
-    return None
-
-
-def _validate(model: type[BaseModel], data: dict, where: str) -> BaseModel:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        problems = [_field_problem(e, model) for e in error.errors()]
-        detail = "; ".join(f"{f}: {m}" for f, m in problems)
-        raise ApiProblem(422, f"please fix the {where}: {detail}", errors=problems) from None
-
-
-def _field_problem(error: dict, model: type[BaseModel]) -> tuple[str, str]:
-    name = ".".join(str(part) for part in error["loc"]) or "body"
-    if error["type"] == "extra_forbidden":
-        allowed = ", ".join(sorted(model.model_fields))
-        return name, f"unknown field; remove it (known fields: {allowed})"
-    if error["type"] == "missing":
-        return name, "this field is required"
-    message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-    return name, message
 
 
 def _respond(op: Operation, result) -> Response:
@@ -239,8 +233,9 @@ def _respond(op: Operation, result) -> Response:
     status, headers = op.status, {}
     if isinstance(result, tuple):
         result, status, *rest = result
+        op.check_status(status)
         headers = rest[0] if rest else {}
     if result is None:
-        return Response(status=status if status != 200 else 204, headers=headers)
+        return Response(status=status, headers=headers)
     payload = result.model_dump_json() if isinstance(result, BaseModel) else json.dumps(result)
     return Response(payload, status=status, mimetype="application/json", headers=headers)

@@ -10,6 +10,7 @@ from care.types import utcnow
 from media.speech.voices import availability
 from service import db
 from service.api import api
+from service.api.framework import PUBLIC
 from service.api.schemas import Health
 
 
@@ -46,7 +47,7 @@ def _scheduler_state(beat_at) -> str:
     "/health",
     summary="Service health",
     tags=["health"],
-    roles=None,
+    roles=PUBLIC,
     response=Health,
     also={503: Health},
 )

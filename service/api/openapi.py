@@ -75,14 +75,11 @@ def _operation(op: Operation, keys) -> dict:
     }
     if op.description:
         doc["description"] = op.description
-    if op.roles is not None:
-        doc["security"] = [{"bearerAuth": []}]
-        if op.roles:
-            doc["description"] = (
-                doc.get("description", "") + f"\n\nRoles: {', '.join(op.roles)}."
-            ).strip()
-    else:
-        doc["security"] = []
+    doc["security"] = [{"bearerAuth": []}] if op.audience.signed_in else []
+    if op.audience.roles:
+        doc["description"] = (
+            doc.get("description", "") + f"\n\nRoles: {', '.join(op.audience.roles)}."
+        ).strip()
     if op.body is not None:
         doc["requestBody"] = {
             "required": True,
@@ -116,7 +113,7 @@ def _responses(op: Operation, keys) -> dict:
     responses: dict[str, Any] = {}
     ok = str(op.status)
     if op.response is None:
-        responses["204" if op.status == 200 else ok] = {"description": "Done."}
+        responses[ok] = {"description": "Done."}
     elif isinstance(op.response, dict):
         responses[ok] = op.response
     else:
@@ -129,19 +126,8 @@ def _responses(op: Operation, keys) -> dict:
             "description": "See the body.",
             "content": {"application/json": {"schema": _ref(keys, model, "serialization")}},
         }
-    codes = set(op.errors)
-    if op.roles is not None:
-        codes.add(401)
-        if op.roles:
-            codes.add(403)
-    if op.body is not None:
-        codes |= {400, 413, 415, 422}
-    if op.query is not None:
-        codes.add(422)
-    if op.path_types:
-        codes.add(404)
     problem = {PROBLEM_TYPE: {"schema": _ref(keys, Problem, "serialization")}}
-    for code in sorted(codes):
+    for code in op.error_statuses:
         if code == 304:
             responses["304"] = {"description": "Not modified: your cached copy is current."}
             continue

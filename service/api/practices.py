@@ -11,6 +11,7 @@ from care.tables import User
 from practices import FORMATS, MEDIA_TYPES, Practice, estimate_seconds, render
 from service import db
 from service.api import api
+from service.api.framework import SIGNED_IN
 from service.api.schemas import ListQuery, Page, slice_page
 from service.library import get_visible, library, personalisation, visible_to
 
@@ -122,7 +123,7 @@ def _matches(practice: Practice, query: PracticeQuery) -> bool:
     "/practices",
     summary="The practice catalogue",
     tags=["practices"],
-    roles=(),
+    roles=SIGNED_IN,
     query=PracticeQuery,
     response=Page[PracticeOut],
 )
@@ -138,7 +139,7 @@ def list_practices(user: User, query: PracticeQuery):
     "/practices/{practice_id}",
     summary="One practice",
     tags=["practices"],
-    roles=(),
+    roles=SIGNED_IN,
     response=PracticeOut,
 )
 def get_practice(user: User, practice_id: str):
@@ -163,7 +164,7 @@ _SCRIPT_RESPONSE = {
     "/practices/{practice_id}/script",
     summary="A practice's script",
     tags=["practices"],
-    roles=(),
+    roles=SIGNED_IN,
     query=ScriptQuery,
     response=_SCRIPT_RESPONSE,
     errors=(304,),

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from typing import Annotated, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
@@ -74,3 +75,8 @@ class Health(BaseModel):
     scheduler: Literal["ok", "stale", "not running"] = "not running"
     scheduler_beat_at: datetime | None = None
     detail: str = ""
+
+
+def local_time(at: datetime, timezone: str) -> str:
+    """A moment as a person reads it on their own clock, e.g. "Tue 03 Mar 18:30"."""
+    return at.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")

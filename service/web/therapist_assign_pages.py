@@ -16,7 +16,7 @@ from care.tables import Assignment, Client
 from care.types import utcnow
 from scheduler.schedule import WEEKDAYS, expand
 from service import db
-from service.api.delivery import check_schedule
+from service.api.schedule_preview import check_schedule
 from service.library import library
 from service.planning import replan
 from service.web import signed_in, web

@@ -68,7 +68,7 @@ def test_runner_plans_beats_and_stops_on_sigterm(app, client, therapist, patient
         "PYTHONPATH": str(ROOT),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "scheduler", "run"],
+        [sys.executable, "-m", "service.app.console", "scheduler", "run"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

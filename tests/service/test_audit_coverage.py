@@ -30,8 +30,8 @@ def clinical_operations() -> set[str]:
     """The operation ids the audit must cover."""
     chosen = set()
     for op in api.operations:
-        staff = op.roles and "therapist" in op.roles
-        client_write = op.roles == ("client",) and op.method != "GET"
+        staff = "therapist" in op.audience.roles
+        client_write = op.audience.roles == ("client",) and op.method != "GET"
         owned = any(part in op.path for part in OWNED)
         listing = op.path in ("/clients", "/alerts") and op.method == "GET"
         if (staff and (owned or listing)) or client_write:

@@ -122,7 +122,8 @@ def _roles_of(app, endpoint: str):
 
     if endpoint.startswith("api."):
         op = next(o for o in api.operations if o.operation_id == _operation_id(endpoint))
-        return op.roles
+        # None: public; (): any signed-in user; otherwise the roles named.
+        return op.audience.roles if op.audience.signed_in else None
     return getattr(app.view_functions[endpoint], "hearth_roles", None)
 
 

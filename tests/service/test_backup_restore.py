@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from care.db import make_engine
 from care.tables import CheckIn
 from media.store import MediaStore
-from service import create_app
+from service.app import create_app
+from service.settings import load
 from tests.conftest import make_person, settings_env
 
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -114,10 +115,8 @@ def test_restore_into_a_fresh_instance_brings_back_accounts_clients_and_media(
 
     fresh_dir = tmp_path / "fresh"
     fresh = create_app(
-        {
-            "ENV": settings_env(fresh_dir, f"sqlite:///{fresh_dir / 'instance' / 'hearth.db'}"),
-            "TESTING": True,
-        }
+        load(settings_env(fresh_dir, f"sqlite:///{fresh_dir / 'instance' / 'hearth.db'}")),
+        testing=True,
     )
     result = fresh.test_cli_runner().invoke(args=["restore", str(backup)])
     assert result.exit_code == 0, result.output
@@ -205,10 +204,8 @@ def test_bad_input_gives_one_clear_line(app, tmp_path):
 
 def test_postgresql_is_refused_with_a_pointer_to_pg_dump(tmp_path):
     app = create_app(
-        {
-            "ENV": settings_env(tmp_path, "postgresql://hearth@127.0.0.1:9/nowhere"),
-            "TESTING": True,
-        }
+        load(settings_env(tmp_path, "postgresql://hearth@127.0.0.1:9/nowhere")),
+        testing=True,
     )
     for args in (["backup", str(tmp_path / "b")], ["restore", str(tmp_path / "b")]):
         line = _refusal(app.test_cli_runner().invoke(args=args))

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from care.db import session_scope
 from care.tables import CheckIn
-from service import create_app
+from service.app import create_app
+from service.settings import load
 from tests.conftest import make_person, settings_env
 
 
@@ -107,7 +108,7 @@ def test_a_full_media_disk_answers_503_and_leaves_no_partial_files(
     if not database_url.startswith("sqlite"):
         pytest.skip("the media store does not depend on the database; once is enough")
     env = settings_env(tmp_path, database_url, HEARTH_MEDIA_DIR=str(tiny_media_dir))
-    app = create_app({"ENV": env, "TESTING": True})
+    app = create_app(load(env), testing=True)
     try:
         therapist = make_person(app, "therapist", "rowan@example.org")
         client = app.test_client()

@@ -7,7 +7,8 @@ import pytest
 
 from practices import LibraryError
 from practices.loader import LIBRARY_DIR
-from service import create_app
+from service.app import create_app
+from service.settings import load
 from tests.conftest import settings_env
 
 
@@ -177,7 +178,7 @@ def test_broken_library_file_stops_the_start_with_the_validators_message(tmp_pat
     )
     env = settings_env(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", HEARTH_PRACTICES_DIR=str(broken))
     with pytest.raises(LibraryError) as caught:
-        create_app({"ENV": env})
+        create_app(load(env))
     assert "soothing-touch.toml: direction:" in str(caught.value)
 
 

@@ -11,7 +11,8 @@ from sqlmodel import select
 from care.db import session_scope
 from care.delivery import secrets
 from care.tables import WebhookEndpoint
-from service import create_app, settings
+from service import settings
+from service.app import create_app
 from tests.conftest import SECRET, settings_env
 from tests.scheduler.receiver import WebhookReceiver
 
@@ -19,7 +20,7 @@ KEY_B = "the-new-secret-key-which-is-long-enough-9876543210"
 
 
 def _app(tmp_path, database_url, **env):
-    return create_app({"ENV": settings_env(tmp_path, database_url, **env), "TESTING": True})
+    return create_app(settings.load(settings_env(tmp_path, database_url, **env)), testing=True)
 
 
 def _stored_secret(app, endpoint_id: str) -> str:

@@ -42,7 +42,7 @@ def test_cli_prints_one_clear_line_for_bad_settings(tmp_path):
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "db", "upgrade"],
+        [sys.executable, "-m", "service.app.console", "db", "upgrade"],
         env=env,
         capture_output=True,
         text=True,

@@ -9,7 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from care.accounts.throttle import wait_for
-from service import create_app
+from service.app import create_app
+from service.settings import load
 from tests.conftest import make_person, settings_env
 from tests.pg import free_port
 
@@ -97,7 +98,7 @@ def mailing_app(database_url, tmp_path):
         HEARTH_SMTP_PORT=str(controller.port),
         HEARTH_SMTP_FROM="hearth <no-reply@hearth.test>",
     )
-    app = create_app({"ENV": env, "TESTING": True})
+    app = create_app(load(env), testing=True)
     try:
         yield app, handler
     finally:

@@ -1,0 +1,97 @@
+"""Trying a schedule out before saving it: the prompts it would send, in the client's local
+time, and the check that names the field when a schedule cannot work for a client."""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from care.clients import commands as clients
+from care.errors import Invalid
+from care.schemas.practice import ScheduleIn
+from care.tables import Client, User
+from care.types import utcnow
+from service import db
+from service.api import api
+from service.api.framework import THERAPIST
+from service.api.schemas import local_time
+
+
+class PreviewIn(BaseModel):
+    """A schedule to try out before saving it."""
+
+    model_config = {"extra": "forbid"}
+
+    schedule: ScheduleIn
+    days: Annotated[int, Field(ge=1, le=14)] = 3
+
+
+class PreviewItem(BaseModel):
+    """One prompt the schedule would send."""
+
+    at: datetime
+    local_time: str
+
+
+class PreviewOut(BaseModel):
+    """The next prompts in the client's local time, at the client's current dose."""
+
+    timezone: str
+    prompts_per_day: int
+    items: list[PreviewItem]
+
+
+def check_schedule(client: Client, schedule: ScheduleIn | None) -> None:
+    """422 naming the field when a schedule cannot work for this client."""
+    from scheduler.schedule import ScheduleError, check_rrule
+    from scheduler.schedule import check_schedule as check
+
+    if schedule is None:
+        return
+    spec = schedule.model_dump(mode="json")
+    problems = check(spec, client.timezone, client.quiet_start, client.quiet_end)
+    if schedule.rrule:
+        try:
+            check_rrule(schedule.rrule)
+        except ScheduleError as error:
+            problems.append(("rrule", str(error)))
+    if problems:
+        named = [(f"schedule.{f}", m) for f, m in problems]
+        raise Invalid("; ".join(m for _, m in problems), problems=named)
+
+
+@api.operation(
+    "POST",
+    "/clients/{client_id}/schedule/preview",
+    summary="Preview a schedule",
+    tags=["delivery"],
+    roles=THERAPIST,
+    body=PreviewIn,
+    response=PreviewOut,
+)
+def preview_schedule(user: User, client_id: uuid.UUID, body: PreviewIn):
+    """The prompts this schedule would send over the next days, in the client's local time."""
+    from scheduler.schedule import expand
+
+    client = clients.get_for_therapist(db.session(), user, client_id)
+    check_schedule(client, body.schedule)
+    now = utcnow()
+    cap = client.dose_prompts if not client.on_hold else 0
+    occurrences = expand(
+        body.schedule.model_dump(mode="json"),
+        client.timezone,
+        now,
+        now + timedelta(days=body.days),
+        quiet_start=client.quiet_start,
+        quiet_end=client.quiet_end,
+        cap=cap,
+        seed="preview",
+    )
+    return PreviewOut(
+        timezone=client.timezone,
+        prompts_per_day=cap,
+        items=[
+            PreviewItem(at=o.at, local_time=local_time(o.at, client.timezone)) for o in occurrences
+        ],
+    )
