@@ -66,13 +66,13 @@ def audience_of(roles: Any, where: str) -> Audience:
     """The audience a `roles=` declaration names; refuses the ambiguous None and ()."""
     if isinstance(roles, Audience):
         return roles
-    if isinstance(roles, tuple) and roles and all(isinstance(r, str) for r in roles):
+    if isinstance(roles, tuple) and roles and all(r in ROLES for r in roles):
         return only(*roles)
     # None and () used to mean "public" and "any signed-in user": one character apart.
     raise TypeError(
-        f"{where}: roles={roles!r} is ambiguous; say roles=PUBLIC (anyone, and list it in "
-        "service/public.py), roles=SIGNED_IN (any signed-in user) or name the roles, e.g. "
-        "roles=THERAPIST or roles=('therapist', 'admin')"
+        f"{where}: roles={roles!r} is ambiguous or unknown; say roles=PUBLIC (anyone, and "
+        "list it in service/public.py), roles=SIGNED_IN (any signed-in user) or name the "
+        "roles, e.g. roles=THERAPIST or roles=('therapist', 'admin')"
     )
 
 

@@ -1,5 +1,6 @@
 """Health and the OpenAPI document."""
 
+import pytest
 from openapi_spec_validator import validate
 
 from service.api import api
@@ -58,3 +59,55 @@ def test_wrong_method_is_405_with_allow(client):
     response = client.put("/api/v1/health")
     assert response.status_code == 405 and response.mimetype == "application/problem+json"
     assert "GET" in response.headers["Allow"] and "PUT" in response.json["detail"]
+
+
+def _declare(**overrides):
+    """Declare a throwaway operation on a registry of its own."""
+    from service.api.framework import Api
+
+    declaration = dict(summary="x", tags=["x"], response=None, status=204) | overrides
+
+    def view():
+        """A view."""
+
+    return Api("scratch", "/scratch").operation("GET", "/x", **declaration)(view)
+
+
+def test_public_and_signed_in_cannot_be_confused():
+    from service.api.framework import PUBLIC, SIGNED_IN
+
+    # None and () once meant "public" and "any signed-in user": both are refused at import time.
+    for ambiguous in (None, (), [], "therapist", ("nurse",)):
+        with pytest.raises(TypeError, match="roles="):
+            _declare(roles=ambiguous)
+    for clear in (PUBLIC, SIGNED_IN, ("therapist",), ("therapist", "admin")):
+        _declare(roles=clear)
+
+
+def test_each_status_is_declared_once():
+    from service.api.framework import THERAPIST
+
+    with pytest.raises(TypeError, match="status=204"):
+        _declare(roles=THERAPIST, status=200)
+    op = next(o for o in api.operations if o.operation_id == "create_webhook")
+    # The framework's own refusals come from the same declarations that make it raise them.
+    assert op.error_statuses == (400, 401, 403, 413, 415, 422)
+    assert op.check_status(201) == 201
+    with pytest.raises(RuntimeError, match="does not declare"):
+        op.check_status(200)
+
+
+def test_a_public_operation_missing_from_the_list_stops_the_start():
+    from service.api.framework import PUBLIC, Api
+    from service.public import check_operations
+
+    scratch = Api("scratch", "/scratch")
+
+    @scratch.operation(
+        "GET", "/open", summary="x", tags=["x"], roles=PUBLIC, response=None, status=204
+    )
+    def wide_open():
+        """Public by accident."""
+
+    with pytest.raises(RuntimeError, match=r"service/public\.py"):
+        check_operations(scratch.operations)
