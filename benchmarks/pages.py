@@ -59,7 +59,7 @@ def _local(zone, days_ago: int, hour: int, minute: int, now: datetime) -> dateti
 
 def _practise(session, library, client, assignment, at, pre, post, backdraft=()):
     """One finished session at the level the dose policy gives at that moment."""
-    from care.assignments import commands as assignments
+    from care.assignments import variants
     from care.dose import events
     from care.dose import fold as dosing
     from care.tables import PracticeSession
@@ -67,7 +67,7 @@ def _practise(session, library, client, assignment, at, pre, post, backdraft=())
     record = events.gather(session, client, at)
     decisions = dosing.replay(record.initial, record.events, record.started_at)
     client.dose_level = decisions[-1].level if decisions else client.start_level
-    practice, level, substituted = assignments.variant_now(library, client, assignment, decisions)
+    practice, level, substituted = variants.variant_now(library, client, assignment, decisions)
     minutes = max(1, practice.variant(level).target_seconds // 60)
     session.add(
         PracticeSession(

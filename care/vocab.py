@@ -38,7 +38,8 @@ DEFAULT_WINDOW_THRESHOLD = 7  # post-practice distress at or above it is a rough
 DEFAULT_CRISIS_THRESHOLD = 9  # any rating at or above it puts the client on hold (R5)
 DEFAULT_RISE_THRESHOLD = 2  # a rise of this many points or more is a rough session (R3)
 
-# Backdraft (R4, 000:291): the forms, in the order a client sees them, with plain words.
+# Backdraft (R4, 000:291): the forms, in the order a client sees them; the therapist's words
+# for each, and the plainer words a client reads (CLINICAL.md section 2).
 
 BACKDRAFT_FORMS = ("thoughts", "emotions", "body", "behaviour")
 Backdraft = Literal["thoughts", "emotions", "body", "behaviour"]
@@ -46,7 +47,13 @@ BACKDRAFT_WORDS = {
     "thoughts": "thoughts or beliefs",
     "emotions": "emotions",
     "body": "body aches",
-    "behaviour": "behaviours like pulling away or snapping at others",
+    "behaviour": "behaviour (withdrawal or aggression)",
+}
+BACKDRAFT_CLIENT_WORDS = {
+    "thoughts": "thoughts or beliefs",
+    "emotions": "strong feelings",
+    "body": "aches in the body",
+    "behaviour": "wanting to pull away or lash out",
 }
 
 # Alerts to the therapist -------------------------------------------------------------------------

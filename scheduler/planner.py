@@ -15,6 +15,7 @@ from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from care.assignments import commands as assignments
+from care.assignments import variants
 from care.dose import record as dose
 from care.tables import Assignment, Client, DoseDecision, Prompt
 from care.types import utcnow
@@ -168,7 +169,7 @@ def _plan_one(
     for assignment, occurrence in _wanted(client, active, now, end, taken):
         if assignment.id not in per_assignment:
             per_assignment[assignment.id] = (
-                *assignments.variant_now(library, client, assignment, decisions),
+                *variants.variant_now(library, client, assignment, decisions),
                 timedelta(minutes=_spec(assignment).get("expiry_minutes", 180)),
             )
         practice, level, substituted, expiry = per_assignment[assignment.id]

@@ -136,3 +136,27 @@ def get_user(session: Session, user_id: uuid.UUID, *, role: str | None = None) -
     if user is None or (role and user.role != role):
         raise NotFound("no such user")
     return user
+
+
+def update_therapist(session: Session, admin: User, therapist_id, changes: dict) -> User:
+    """Rename, disable or enable a therapist (the admin's use case, on the API and the page).
+
+    Disabling revokes their API tokens at once, so their sign-ins and apps stop working; their
+    clients' records are kept. Every request is audited, naming what really changed."""
+    therapist = get_user(session, therapist_id, role="therapist")
+    wanted = {k: v for k, v in changes.items() if k in ("name", "active") and v is not None}
+    changed = sorted(k for k, v in wanted.items() if getattr(therapist, k) != v)
+    for key in changed:
+        setattr(therapist, key, wanted[key])
+    if "active" in changed and not therapist.active:
+        tokens.revoke_all(session, therapist.id, kind="api")
+    session.add(therapist)
+    audit.record(
+        session,
+        "user.update",
+        actor_id=admin.id,
+        target_type="user",
+        target_id=therapist.id,
+        detail=",".join(changed),
+    )
+    return therapist

@@ -8,73 +8,22 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from care import audit
+from care.assignments.gates import check_levels, first_practice_problem, gate_problem
 from care.errors import Invalid, NotFound
-from care.tables import Assignment, Client, User
+from care.tables import Assignment, Client, PracticeSession, User
 from care.types import utcnow
-from practices import Library, Practice
+from care.vocab import SessionStatus
+from practices import Library
 
-DEFAULT_ENTRY_PRACTICE = "watching-kindness"
-
-
-def gate_problem(practice: Practice, client: Client) -> str | None:
-    """Why this practice may not be assigned to this client, in plain words (or None)."""
-    if practice.audience != "client":
-        return f"{practice.id} is a practice for therapists and cannot be assigned to a client"
-    if practice.gate == "stability" or practice.kind == "differentiated":
-        flagged = [name.replace("_", " ") for name, on in client.flags().items() if on]
-        if flagged:
-            return (
-                f"{practice.id} needs a stable client (R1): it touches painful material, and this "
-                f"client is flagged for {', '.join(flagged)}. Clear the flags when the client is "
-                "stable, or choose a blended practice"
-            )
-    if (practice.gate == "yang_ready" or practice.is_yang) and not client.yang_ready:
-        return (
-            f"{practice.id} is a fierce (yang) practice (R8): mark the client ready first, once "
-            "they are past the grip of shame and guilt"
-        )
-    return None
-
-
-def entry_problem(practice: Practice) -> str | None:
-    """An entry practice must be a client practice offered at level 1 (warming up, R6)."""
-    if practice.audience != "client" or 1 not in practice.levels:
-        return f"{practice.id} cannot be an entry practice: it needs a level 1 variant for clients"
-    if practice.direction == "other_to_self":
-        return (
-            f"{practice.id} cannot be an entry practice: other-to-self imagery is the hardest "
-            "direction and comes last (R6)"
-        )
-    return None
-
-
-def check_levels(start: int, low: int, high: int, practice: Practice) -> list[tuple[str, str]]:
-    """Bounds that make sense for this practice."""
-    problems = []
-    if low > high:
-        problems.append(("min_level", f"min_level ({low}) is above max_level ({high})"))
-    elif not low <= start <= high:
-        problems.append(
-            (
-                "start_level",
-                f"start_level ({start}) must lie between min_level ({low}) and max_level ({high})",
-            )
-        )
-    offered = practice.levels
-    listed = ", ".join(map(str, offered))
-    if high < offered[0]:
-        message = f"{practice.id} starts at level {offered[0]}; max_level ({high}) is below "
-        problems.append(("max_level", message + f"every offered level ({listed})"))
-    elif low > offered[-1]:
-        message = f"{practice.id} goes up to level {offered[-1]}; min_level ({low}) is above "
-        problems.append(("min_level", message + f"every offered level ({listed})"))
-    return problems
+NOT_NULL = ("start_level", "min_level", "max_level", "note", "active")  # null: 422, not "unchanged"
 
 
 def create(session: Session, library: Library, therapist: User, client: Client, data) -> Assignment:
     """Assign a practice; every refusal is Invalid with the rule in plain words."""
     practice = library.get(data.practice_id)
-    problem = gate_problem(practice, client)
+    problem = gate_problem(practice, client) or first_practice_problem(
+        practice, _has_finished(session, client)
+    )
     if problem:
         raise Invalid(problem, field="practice_id")
     problems = check_levels(data.start_level, data.min_level, data.max_level, practice)
@@ -123,6 +72,12 @@ def update(
     """Change bounds, note, schedule or pause/resume; a broken rule changes nothing."""
     practice = library.get(assignment.practice_id)
     fields = {k: getattr(data, k) for k in data.model_fields_set}
+    nulls = [k for k in NOT_NULL if k in fields and fields[k] is None]
+    if nulls:
+        problems = [
+            (k, f"{k} cannot be null; leave it out to keep the current value") for k in nulls
+        ]
+        raise Invalid("; ".join(m for _, m in problems), problems=problems)
     start = fields.get("start_level", assignment.start_level)
     low = fields.get("min_level", assignment.min_level)
     high = fields.get("max_level", assignment.max_level)
@@ -189,28 +144,9 @@ def get_for_therapist(session: Session, therapist: User, assignment_id: uuid.UUI
     return assignment
 
 
-def practice_level(client_level: int, assignment: Assignment, step_ups_since: int) -> int:
-    """The level this assignment uses now: it starts at its own start level, rises only as the
-    client's dose rises (never faster), falls at once with it, and stays under its maximum."""
-    return min(client_level, assignment.max_level, assignment.start_level + step_ups_since)
-
-
-def choose_variant(level: int, assignment: Assignment, practice: Practice, entry: Practice):
-    """(practice, level, substituted): below the assignment's minimum or the practice's lowest
-    variant, the client's entry practice stands in (warming up slowly, CLINICAL.md section 4)."""
-    offered = [n for n in practice.levels if assignment.min_level <= n <= level]
-    if level >= 1 and offered:
-        return practice, max(offered), False
-    entry_levels = [n for n in entry.levels if n <= max(level, 1)]
-    return entry, (max(entry_levels) if entry_levels else entry.levels[0]), True
-
-
-def variant_now(library: Library, client: Client, assignment: Assignment, decisions):
-    """(practice, level, substituted) for this assignment at the client's current dose."""
-    from care.dose.record import step_ups_since
-
-    practice = library.get(assignment.practice_id)
-    entry = library.get(client.entry_practice_id)
-    raised = step_ups_since(decisions, assignment.created_at)
-    wanted = practice_level(client.dose_level, assignment, raised)
-    return choose_variant(wanted, assignment, practice, entry)
+def _has_finished(session: Session, client: Client) -> bool:
+    statement = select(PracticeSession.id).where(
+        PracticeSession.client_id == client.id,
+        PracticeSession.status == SessionStatus.FINISHED,
+    )
+    return session.exec(statement.limit(1)).first() is not None

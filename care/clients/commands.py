@@ -6,6 +6,8 @@ from sqlmodel import Session, select
 
 from care import audit
 from care.accounts import users as accounts
+from care.assignments import commands as assignments
+from care.assignments import gates
 from care.dose import commands as dose_commands
 from care.dose import record as dose
 from care.dose.events import SETTINGS_FIELDS
@@ -143,12 +145,57 @@ def update_client(
     return client
 
 
+OWN_SETTINGS = (
+    "script_name",
+    "touch_alternative",
+    "timezone",
+    "quiet_start",
+    "quiet_end",
+    "voice",
+    "speech_rate",
+    "email_prompts",
+    "reminders",
+)
+
+
+def change_own_settings(session: Session, user: User, client: Client, fields: dict) -> list[str]:
+    """A client changes their own settings (time zone, quiet hours, channels, voice, the name
+    the scripts use): the same command for the settings page and the app. Nothing clinical is
+    among them. The whole result is checked before anything is kept; returns what changed."""
+    unknown = sorted(set(fields) - set(OWN_SETTINGS))
+    if unknown:
+        raise Invalid(f"{unknown[0]} is not one of your settings", field=unknown[0])
+    for name in ("timezone", "email_prompts", "reminders"):
+        if name in fields and fields[name] is None:
+            raise Invalid(f"{name} cannot be empty; leave it out to keep it", field=name)
+    changed = [name for name, value in fields.items() if getattr(client, name) != value]
+    for name in changed:
+        setattr(client, name, fields[name])
+    try:
+        _check_quiet_hours(client)
+    except Invalid:
+        session.expire(client)
+        raise
+    if changed:
+        client.updated_at = utcnow()
+        session.add(client)
+    audit.record(
+        session,
+        "client.settings",
+        actor_id=user.id,
+        target_type="client",
+        target_id=client.id,
+        client_id=client.id,
+        detail=",".join(sorted(changed)),
+    )
+    return changed
+
+
 def _pause_gated(
     session: Session, client: Client, therapist: User, library: Library | None
 ) -> None:
     # A new flag makes gated practices unsafe (R1), and readiness withdrawn makes fierce ones
     # unsafe (R8): pause them rather than leave them running.
-    from care.assignments import commands as assignments
     from practices import default_library
 
     library = library or default_library()
@@ -157,7 +204,7 @@ def _pause_gated(
             library.get(assignment.practice_id) if assignment.practice_id in library else None
         )
         # A practice this library does not know cannot be checked: pause it too (fail closed).
-        if practice is None or assignments.gate_problem(practice, client):
+        if practice is None or gates.gate_problem(practice, client):
             assignment.active = False
             session.add(assignment)
             audit.record(

@@ -94,10 +94,16 @@ def _bound_problems(settings: DoseSettings, bad: set[str]) -> list[tuple[str, st
     low, high, start = settings.min_level, settings.max_level, settings.start_level
     if not bad & {"min_level", "max_level", "start_level"}:
         if low > high:
-            problems.append(("min_level", f"the lowest level {low} is above the highest {high}"))
+            problems.append(
+                ("min_level", f"the lowest level ({low}) is above the highest level ({high})")
+            )
         if not low <= start <= high:
             problems.append(
-                ("start_level", f"the start level {start} is outside the bounds {low}-{high}")
+                (
+                    "start_level",
+                    f"the start level ({start}) must lie between the lowest level ({low}) "
+                    f"and the highest level ({high})",
+                )
             )
     pin = settings.pinned_level
     if pin is None:
@@ -106,7 +112,11 @@ def _bound_problems(settings: DoseSettings, bad: set[str]) -> list[tuple[str, st
         problems.append(("pinned_level", f"must be {_LEVEL}; got {pin!r}"))
     elif not bad & {"min_level", "max_level"} and not low <= pin <= high:
         problems.append(
-            ("pinned_level", f"the pinned level {pin} is outside the bounds {low}-{high}")
+            (
+                "pinned_level",
+                f"the pinned level ({pin}) must lie between the lowest level ({low}) "
+                f"and the highest level ({high})",
+            )
         )
     return problems
 
@@ -119,7 +129,8 @@ def _other_problems(settings: DoseSettings, bad: set[str]) -> list[tuple[str, st
         problems.append(
             (
                 "window_threshold",
-                f"the rough-session threshold {window} must be below the crisis threshold {crisis}",
+                f"the rough-session threshold ({window}) must be below the crisis "
+                f"threshold ({crisis})",
             )
         )
     if (

@@ -156,7 +156,7 @@ def _alert_fresh(session: Session, client: Client, fresh) -> None:
             session,
             client,
             severity=ROUTINE,
-            kind="record" if repaired and len(decision.rules) == 1 else "dose",
+            kind="record" if repaired else "dose",
             message=f"{client.display_name}: " + " ".join(r.text for r in decision.reasons),
             decision_id=row.id,
         )

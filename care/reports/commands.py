@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from sqlmodel import Session
 
 from care.assignments import commands as assignments
+from care.assignments import gates, variants
 from care.delivery import prompts
 from care.dose import events
 from care.dose import fold as dosing
@@ -34,7 +35,8 @@ ON_HOLD = (
 
 def is_crisis(client: Client, *ratings: int | None, concern: bool = False) -> bool:
     """A rating at or above the crisis threshold, or a safety concern (R5)."""
-    return concern or any(r is not None and r >= client.crisis_threshold for r in ratings)
+    threshold = events.settings_of(client).crisis_threshold  # the policy's own number
+    return concern or any(r is not None and r >= threshold for r in ratings)
 
 
 def _hold_now(session: Session, client: Client, what: str) -> None:
@@ -136,7 +138,7 @@ def start_session(session: Session, library: Library, client: Client, data):
 
     Returns (row, practice or None, level, substituted, note, decision, crisis)."""
     dose.close_abandoned(session, client)
-    entry = library.get(client.entry_practice_id)
+    entry = variants.entry_practice(library, client)
     if is_crisis(client, data.pre_distress):
         # A crisis rating is heard whatever else is wrong with the request (on hold already,
         # a paused or unknown practice): it is saved, holds, alerts and shows the resources.
@@ -160,7 +162,7 @@ def start_session(session: Session, library: Library, client: Client, data):
     assignment = _target(session, library, client, data)
     if assignment is not None:
         practice = library.get(assignment.practice_id)
-        if assignments.gate_problem(practice, client):
+        if gates.gate_problem(practice, client):
             # Flags or readiness changed since it was assigned (R1, R8): not now.
             raise Conflict("this practice is paused by your therapist for now")
     # Bring the dose up to date before choosing. The start itself is decided with the next
@@ -174,9 +176,7 @@ def start_session(session: Session, library: Library, client: Client, data):
         practice, substituted, note = entry, False, ""
         chosen = max([n for n in entry.levels if n <= max(level, 1)] or [entry.levels[0]])
     else:
-        practice, chosen, substituted = assignments.variant_now(
-            library, client, assignment, decisions
-        )
+        practice, chosen, substituted = variants.variant_now(library, client, assignment, decisions)
         note = assignment.note
     row = PracticeSession(
         client_id=client.id,

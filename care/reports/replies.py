@@ -1,6 +1,8 @@
 """What a client reads after a report. Plain, warm, never shaming, no promises of relief, and
 the warming-up caution after a rough session (CLINICAL.md section 2, rules 2-4)."""
 
+from care.vocab import BACKDRAFT_CLIENT_WORDS
+
 STEADY = (
     "Thank you for taking this time for yourself. Whatever you noticed is worth noticing, "
     "and there is nothing you needed to get right."
@@ -20,12 +22,7 @@ CRISIS = (
     "now."
 )
 CHECKIN = "Thank you for checking in. Your therapist can see how you are doing."
-FORM_WORDS = {
-    "thoughts": "thoughts or beliefs",
-    "emotions": "strong feelings",
-    "body": "aches in the body",
-    "behaviour": "wanting to pull away or lash out",
-}
+FORM_WORDS = BACKDRAFT_CLIENT_WORDS  # what the client reads for each form (R4)
 
 
 def after_session(rough: bool, crisis: bool, backdraft: list[str]) -> str:

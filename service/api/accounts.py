@@ -168,22 +168,9 @@ def create_therapist(user: User, body: UserCreate):
     response=UserOut,
 )
 def update_therapist(user: User, therapist_id: uuid.UUID, body: UserUpdate):
-    """Disabling a therapist also revokes their tokens."""
+    """Disabling a therapist also revokes their tokens; their clients' records are kept."""
     session = db.session()
-    therapist = accounts.get_user(session, therapist_id, role="therapist")
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    for key, value in changes.items():
-        setattr(therapist, key, value)
-    if changes.get("active") is False:
-        tokens.revoke_all(session, therapist.id, kind="api")
-    session.add(therapist)
-    audit.record(
-        session,
-        "user.update",
-        actor_id=user.id,
-        target_type="user",
-        target_id=therapist.id,
-        detail=",".join(sorted(changes)),
-    )
+    therapist = accounts.update_therapist(session, user, therapist_id, changes)
     session.commit()
     return user_out(therapist)

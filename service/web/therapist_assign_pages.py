@@ -9,6 +9,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from care.assignments import commands as assignments
+from care.assignments import gates
 from care.delivery import prompts
 from care.errors import Invalid
 from care.schemas.practice import AssignmentCreate, AssignmentUpdate, ScheduleIn
@@ -137,7 +138,7 @@ def _practice_choices(client: Client) -> list[dict]:
     for practice in library().all():
         if practice.audience != "client":
             continue
-        problem = assignments.gate_problem(practice, client)
+        problem = gates.gate_problem(practice, client)
         choices.append(
             {
                 "id": practice.id,

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from care import audit
 from care.assignments import commands as assignments
+from care.assignments import variants
 from care.clients import commands as clients
 from care.dose import record as dose
 from care.errors import Invalid
@@ -136,7 +137,7 @@ def _assignment_rows(session, client: Client, decisions) -> list[dict]:
         practice = lib.get(a.practice_id) if a.practice_id in lib else None
         now = None
         if practice is not None and a.active and client.entry_practice_id in lib:
-            chosen, level, substituted = assignments.variant_now(lib, client, a, decisions)
+            chosen, level, substituted = variants.variant_now(lib, client, a, decisions)
             now = f"level {level}" + (f" ({chosen.title} stands in for now)" if substituted else "")
         rows.append(
             {

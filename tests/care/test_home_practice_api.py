@@ -106,7 +106,45 @@ def test_yang_is_assignable_once_the_client_is_ready(client, therapist, patient)
     )
 
 
+def _practise_entry(client, patient):
+    started = client.post(
+        "/api/v1/me/sessions",
+        headers=patient.headers,
+        json={"practice_id": "watching-kindness", "pre_distress": 3},
+    )
+    assert started.status_code == 201, started.json
+    finished = client.post(
+        f"/api/v1/me/sessions/{started.json['id']}/finish",
+        headers=patient.headers,
+        json={"post_distress": 3},
+    )
+    assert finished.status_code == 200, finished.json
+
+
+def test_other_to_self_imagery_is_never_a_first_practice(client, therapist, patient):
+    """R6: the hardest direction comes last; once the client has practised it may be assigned."""
+    for practice in ("compassionate-friend", "safe-person-priming"):
+        body = _problem(
+            _assign(
+                client,
+                therapist,
+                patient,
+                practice_id=practice,
+                start_level=2,
+                min_level=2 if practice == "compassionate-friend" else 1,
+            ),
+            422,
+        )
+        assert "R6" in body["detail"] and body["errors"][0]["field"] == "practice_id"
+    _practise_entry(client, patient)
+    made = _assign(
+        client, therapist, patient, practice_id="compassionate-friend", start_level=2, min_level=2
+    )
+    assert made.status_code == 201, made.json
+
+
 def test_a_new_flag_pauses_a_gated_assignment(client, therapist, patient):
+    _practise_entry(client, patient)
     made = _assign(
         client, therapist, patient, practice_id="compassionate-friend", start_level=2, min_level=2
     ).json

@@ -2,7 +2,7 @@
 assign, start and finish practices, check in, change the dose, release a hold), with generated
 values, valid and not. Whatever the order: no 5xx, every refusal is a problem with a reason,
 and the safety rules hold after every step (a crisis rating always holds; a held client cannot
-start a practice; the level stays within the therapist's bounds).
+start a practice; the level never goes above the therapist's highest level).
 
 The suite runs a few short sequences; `make fuzz` runs many more (HEARTH_FUZZ_SEQUENCES)."""
 
@@ -172,7 +172,9 @@ class HomePractice(RuleBasedStateMachine):
                 record = self.http.get(
                     f"/api/v1/clients/{client}", headers=self.therapist.headers
                 ).json
-                assert record["min_level"] <= dose["level"] <= record["max_level"], (dose, record)
+                # Never above the highest level; below the lowest only after a rough session
+                # stepped it down (R3 before R10, checked in tests/care/test_dosing_properties).
+                assert 1 <= dose["level"] <= record["max_level"], (dose, record)
 
     def _dose(self, client):
         response = self.http.get(f"/api/v1/clients/{client}/dose", headers=self.therapist.headers)

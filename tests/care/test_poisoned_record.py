@@ -1,0 +1,195 @@
+"""A care record holding values that no longer validate (saved by an older version, edited by
+hand) must not switch off the dose: every read, the history and the hold release answer, the
+repair is explained to the therapist once, and R3, R5 and R12 keep working."""
+
+import json
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from care.db import session_scope
+from care.dose import repair
+from care.tables import Alert, CheckIn, Client, DoseAction, PracticeSession
+from care.types import utcnow
+
+
+@contextmanager
+def _session(app):
+    from service import db
+
+    with app.app_context(), session_scope(db.engine()) as session:
+        yield session
+
+
+def _poison(app, patient, therapist, **stored):
+    """A settings change as an older version could have saved it, straight into the record."""
+    values = {
+        "start_level": 3,
+        "min_level": 1,
+        "max_level": 5,
+        "pinned_level": None,
+        "window_threshold": 7,
+        "crisis_threshold": 9,
+    } | stored
+    with _session(app) as session:
+        client = session.get(Client, uuid.UUID(patient.client_id))
+        for key, value in stored.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                setattr(client, key, value)
+        session.add(client)
+        session.add(
+            DoseAction(
+                client_id=client.id,
+                actor_id=uuid.UUID(therapist.id),
+                kind="settings",
+                settings=json.dumps(values),
+                at=utcnow(),
+            )
+        )
+
+
+def _get(client, therapist, patient, path=""):
+    response = client.get(
+        f"/api/v1/clients/{patient.client_id}/dose{path}", headers=therapist.headers
+    )
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def _record_alerts(app):
+    with _session(app) as session:
+        return session.exec(select(Alert).where(Alert.kind == "record")).all()
+
+
+def _practise(client, patient, pre, post, backdraft=()):
+    start = client.post(
+        "/api/v1/me/sessions",
+        headers=patient.headers,
+        json={"practice_id": "watching-kindness", "pre_distress": pre},
+    )
+    assert start.status_code == 201, start.json
+    finish = client.post(
+        f"/api/v1/me/sessions/{start.json['id']}/finish",
+        headers=patient.headers,
+        json={"post_distress": post, "backdraft": list(backdraft)},
+    )
+    assert finish.status_code == 200, finish.json
+    return finish.json
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"window_threshold": 0},
+        {"window_threshold": False},
+        {"window_threshold": 9, "crisis_threshold": 9},
+        {"crisis_threshold": 0, "window_threshold": 0},
+        {"min_level": 4, "max_level": 2},
+        {"pinned_level": 7},
+        {"start_level": None},
+        {"max_level": "five"},
+    ],
+)
+def test_a_bad_stored_setting_is_repaired_explained_and_alerted_once(
+    app, client, therapist, patient, stored
+):
+    _poison(app, patient, therapist, **stored)
+    dose = _get(client, therapist, patient)
+    assert "R11-record" in [r["rule"] for r in dose["reasons"]], dose
+    history = _get(client, therapist, patient, "/history")
+    texts = " ".join(r["text"] for item in history["items"] for r in item["reasons"])
+    assert "could not be used as it was" in texts
+    _get(client, therapist, patient)
+    _get(client, therapist, patient, "/history")
+    assert len(_record_alerts(app)) == 1  # told once, however often the record is read
+
+
+def test_a_rough_session_after_a_bad_threshold_still_steps_down_and_alerts(
+    app, client, therapist, patient
+):
+    _poison(app, patient, therapist, window_threshold=0, min_level=3, start_level=3)
+    assert _get(client, therapist, patient)["level"] == 3
+    _practise(client, patient, 2, 3, backdraft=["body"])
+    dose = _get(client, therapist, patient)
+    assert dose["level"] == 2  # R3, below the lowest level the therapist set
+    with _session(app) as session:
+        rough = session.exec(select(Alert).where(Alert.kind == "dose")).all()
+    assert rough, "R12: a rough session always reaches the therapist"
+
+
+def test_a_hold_on_a_record_with_bad_settings_can_be_released(app, client, therapist, patient):
+    _poison(app, patient, therapist, crisis_threshold=11, window_threshold=12)
+    crisis = client.post("/api/v1/me/checkins", headers=patient.headers, json={"distress": 10})
+    assert crisis.status_code == 201 and crisis.json["crisis"] is not None
+    assert _get(client, therapist, patient)["on_hold"] is True  # R5
+    release = client.post(
+        f"/api/v1/clients/{patient.client_id}/hold/release",
+        headers=therapist.headers,
+        json={"note": "We spoke; safe to go on gently."},
+    )
+    assert release.status_code == 200, release.json
+    assert release.json["on_hold"] is False
+
+
+def test_bad_stored_ratings_and_forms_count_towards_caution(app, client, therapist, patient):
+    with _session(app) as session:
+        client_id = uuid.UUID(patient.client_id)
+        now = utcnow()
+        session.add(
+            PracticeSession(
+                client_id=client_id,
+                practice_id="watching-kindness",
+                level=1,
+                pre_distress=3,
+                post_distress=3,
+                backdraft="emotions,shivers",
+                status="finished",
+                started_at=now - timedelta(minutes=5),
+                finished_at=now,
+            )
+        )
+        session.add(CheckIn(client_id=client_id, distress=14, at=now + timedelta(seconds=1)))
+    dose = _get(client, therapist, patient)
+    # 14 is read as 10, at or above the crisis threshold: held rather than dropped (R5).
+    assert dose["on_hold"] is True
+    texts = " ".join(r["text"] for r in dose["reasons"])
+    assert "read as 10" in texts
+    history = _get(client, therapist, patient, "/history")
+    finish = [i for i in history["items"] if i["event"] == "SessionFinished"]
+    assert finish and "R4" in [r["rule"] for r in finish[0]["reasons"]]
+
+
+def test_repaired_settings_always_validate_and_lean_towards_caution():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    anything = st.one_of(
+        st.integers(-5, 15), st.none(), st.booleans(), st.text(max_size=3), st.floats()
+    )
+    fields = st.fixed_dictionaries(
+        {},
+        optional={name: anything for name in repair.LABELS if name != "timezone"}
+        | {"timezone": st.sampled_from(["Europe/Berlin", "Nowhere/Else", "", 3])},
+    )
+
+    @given(fields)
+    def check(values):
+        settings, notes = repair.settings(values)
+        assert settings.validate() == []
+        kept = all(
+            getattr(settings, k) == v and type(getattr(settings, k)) is type(v)
+            for k, v in values.items()
+        )
+        assert kept or notes, "every change to what was saved is explained"
+        window = values.get("window_threshold")
+        if isinstance(window, int) and not isinstance(window, bool) and window >= 1:
+            # Never less sensitive than the number that was saved.
+            assert settings.window_threshold <= window
+        if all(type(values.get(k)) is int for k in ("min_level", "max_level")):
+            # Bounds that crossed: the floor comes down, the ceiling is not raised.
+            assert settings.max_level <= max(1, min(5, values["max_level"]))
+
+    check()
