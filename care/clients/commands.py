@@ -13,7 +13,7 @@ from care.dose import record as dose
 from care.dose.events import SETTINGS_FIELDS
 from care.errors import Invalid, NotFound
 from care.paging import Page, paginate, parse_time_and_id
-from care.schemas import ClientCreate, ClientOut, ClientSelf, ClientUpdate
+from care.schemas import ClientCreate, ClientUpdate
 from care.tables import Client, User
 from care.types import utcnow
 from care.vocab import CLINICAL_FLAGS
@@ -253,37 +253,9 @@ def list_for_therapist(
     return page
 
 
-def to_self(client: Client) -> ClientSelf:
-    """The client's own view of their record (no flags, thresholds or bounds)."""
-    return ClientSelf.model_validate(client, from_attributes=True)
-
-
-def to_out(session: Session, client: Client) -> ClientOut:
-    """The therapist's view of a client."""
-    email = None
-    if client.user_id:
-        user = session.get(User, client.user_id)
-        email = user.email if user else None
-    return ClientOut(
-        id=client.id,
-        therapist_id=client.therapist_id,
-        display_name=client.display_name,
-        script_name=client.script_name,
-        touch_alternative=client.touch_alternative,
-        voice=client.voice,
-        speech_rate=client.speech_rate,
-        speech_pitch=client.speech_pitch,
-        email=email,
-        timezone=client.timezone,
-        quiet_start=client.quiet_start,
-        quiet_end=client.quiet_end,
-        flags=client.flags(),
-        yang_ready=client.yang_ready,
-        start_level=client.start_level,
-        min_level=client.min_level,
-        max_level=client.max_level,
-        window_threshold=client.window_threshold,
-        crisis_threshold=client.crisis_threshold,
-        created_at=client.created_at,
-        updated_at=client.updated_at,
-    )
+def login_email(session: Session, client: Client) -> str | None:
+    """The email of the client's login, if they have one."""
+    if not client.user_id:
+        return None
+    user = session.get(User, client.user_id)
+    return user.email if user else None

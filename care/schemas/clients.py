@@ -1,16 +1,12 @@
 """Shapes of clients and users: what a therapist may set, and what each role sees."""
 
-import uuid
-from datetime import datetime
-
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from care.schemas.fields import (
     ClockTime,
     Email,
     Level,
     Name,
-    Role,
     ScriptName,
     SpeechPitch,
     SpeechRate,
@@ -64,81 +60,6 @@ class ClientUpdate(ClientFields):
     """A partial update of a client."""
 
 
-def check_bounds(
-    start: int, low: int, high: int, window: int, crisis: int
-) -> list[tuple[str, str]]:
-    """Cross-field rules for dose bounds and thresholds, as (field, message) pairs."""
-    problems = []
-    if low > high:
-        problems.append(("min_level", f"min_level ({low}) is above max_level ({high})"))
-    if not low <= start <= high:
-        problems.append(
-            (
-                "start_level",
-                f"start_level ({start}) must lie between min_level ({low}) and max_level ({high})",
-            )
-        )
-    if window >= crisis:
-        problems.append(
-            (
-                "window_threshold",
-                f"window_threshold ({window}) must be below crisis_threshold ({crisis})",
-            )
-        )
-    return problems
-
-
-class ClientOut(BaseModel):
-    """A client as the therapist sees it."""
-
-    id: uuid.UUID
-    therapist_id: uuid.UUID
-    display_name: str
-    script_name: str | None
-    touch_alternative: str | None
-    voice: str | None
-    speech_rate: int | None
-    speech_pitch: int | None
-    email: str | None
-    timezone: str
-    quiet_start: ClockTime | None
-    quiet_end: ClockTime | None
-    flags: dict[str, bool]
-    yang_ready: bool
-    start_level: int
-    min_level: int
-    max_level: int
-    window_threshold: int
-    crisis_threshold: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class Invitation(BaseModel):
-    """A one-time code with which a new user sets their password."""
-
-    token: str
-    accept_url: str
-    expires_at: datetime
-
-
-class ClientCreated(ClientOut):
-    """A newly created client; the invitation is shown once and never again."""
-
-    invitation: Invitation | None = None
-
-
-class UserOut(BaseModel):
-    """A signed-in person."""
-
-    id: uuid.UUID
-    email: str
-    name: str
-    role: Role
-    active: bool
-    created_at: datetime
-
-
 class UserCreate(Strict):
     """A new user account (the admin creates therapists)."""
 
@@ -152,28 +73,3 @@ class UserUpdate(Strict):
 
     name: Name | None = None
     active: bool | None = None
-
-
-class ClientSelf(BaseModel):
-    """A client's own record as the client sees it: their settings, never the clinical flags,
-    thresholds or dose bounds, which are the therapist's working notes."""
-
-    id: uuid.UUID
-    display_name: str
-    script_name: str | None
-    touch_alternative: str | None
-    voice: str | None
-    speech_rate: int | None
-    speech_pitch: int | None
-    timezone: str
-    quiet_start: ClockTime | None
-    quiet_end: ClockTime | None
-    email_prompts: bool
-    reminders: bool
-    created_at: datetime
-
-
-class Me(UserOut):
-    """The signed-in user with their own client record, if they are a client."""
-
-    client: ClientSelf | None = None

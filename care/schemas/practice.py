@@ -1,14 +1,13 @@
 """Validated shapes for assignments, reports, doses and alerts (non-table models)."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from care.schemas.fields import ClockTime, Distress, Level, Threshold
 from care.schemas.fields import Strict as StrictModel
-from care.vocab import AlertStatus, Backdraft, Severity
+from care.vocab import Backdraft
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -63,23 +62,6 @@ class AssignmentUpdate(StrictModel):
     schedule: ScheduleIn | None = None
 
 
-class AssignmentOut(BaseModel):
-    """An assignment as the therapist sees it."""
-
-    id: uuid.UUID
-    client_id: uuid.UUID
-    practice_id: str
-    practice_title: str
-    start_level: int
-    min_level: int
-    max_level: int
-    note: str
-    active: bool
-    schedule: dict
-    created_at: datetime
-    updated_at: datetime
-
-
 class CheckInCreate(StrictModel):
     """A distress rating outside a practice."""
 
@@ -117,92 +99,6 @@ class SessionFinish(StrictModel):
     safety_concern: bool = False
 
 
-class ReasonOut(BaseModel):
-    """Why the dose is what it is (R11)."""
-
-    rule: str
-    text: str
-
-
-class DoseOut(BaseModel):
-    """The current dose."""
-
-    level: int
-    prompts_per_day: int
-    on_hold: bool
-    paused: bool
-    at: datetime | None
-    changed: bool
-    reasons: list[ReasonOut]
-
-
-class DoseHistoryItem(DoseOut):
-    """One stored decision with what triggered it."""
-
-    id: int
-    event: str
-    inputs: dict
-
-
-class ResourceItemOut(BaseModel):
-    """One place to turn to."""
-
-    label: str
-    text: str
-    phone: str | None
-    url: str | None
-
-
-class CrisisOut(BaseModel):
-    """Crisis resources."""
-
-    intro: str
-    items: list[ResourceItemOut]
-    source: str
-
-
-class Links(BaseModel):
-    """Where to fetch the practice."""
-
-    script: str
-    audio: str | None
-    captions: str | None
-
-
-class SessionStarted(BaseModel):
-    """What to practise now, chosen by the current dose."""
-
-    id: uuid.UUID
-    practice_id: str
-    practice_title: str
-    level: int
-    substituted: bool
-    note: str
-    links: Links
-    dose: DoseOut
-    crisis: CrisisOut | None = None
-
-
-class SessionFinished(BaseModel):
-    """The reply to a finished practice and the next dose."""
-
-    id: uuid.UUID
-    reply: str
-    dose: DoseOut | None
-    crisis: CrisisOut | None = None
-
-
-class CheckInOut(BaseModel):
-    """A stored check-in and what it changed."""
-
-    id: uuid.UUID
-    at: datetime
-    distress: int
-    reply: str
-    dose: DoseOut | None
-    crisis: CrisisOut | None = None
-
-
 class DoseSettingsIn(StrictModel):
     """The therapist's bounds on the dose (R10); omitted fields keep their value."""
 
@@ -219,41 +115,3 @@ class HoldRelease(StrictModel):
     """Lift a safety hold, with a note for the record."""
 
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-
-
-class AlertOut(BaseModel):
-    """An alert for the therapist."""
-
-    id: uuid.UUID
-    client_id: uuid.UUID
-    client_name: str
-    created_at: datetime
-    severity: Severity
-    kind: str
-    message: str
-    status: AlertStatus
-    acknowledged_at: datetime | None
-
-
-class SessionOut(BaseModel):
-    """A practice session in the client's record."""
-
-    id: uuid.UUID
-    practice_id: str
-    level: int
-    substituted: bool
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
-    pre_distress: int
-    post_distress: int | None
-    backdraft: list[str]
-    safety_concern: bool
-    note: str
-
-
-class ReportsOut(BaseModel):
-    """A client's reports in a time range."""
-
-    sessions: list[SessionOut]
-    checkins: list[CheckInOut]

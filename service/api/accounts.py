@@ -11,13 +11,15 @@ from care.accounts import tokens
 from care.accounts import users as accounts
 from care.clients import commands as clients
 from care.paging import paginate, parse_time_and_id
-from care.schemas import Me, UserCreate, UserOut, UserUpdate
+from care.schemas import UserCreate, UserUpdate
 from care.tables import User
 from service import db, signin
 from service.api import api
 from service.api.framework import PUBLIC, SIGNED_IN
 from service.api.problems import ApiProblem
 from service.api.schemas import InvitationAccept, ListQuery, Page, TokenOut, TokenRequest
+from service.api.shapes import clients as shapes
+from service.api.shapes.clients import Me, UserOut
 
 WRONG_CREDENTIALS = "the email or password is not right, or the account is disabled"
 
@@ -107,7 +109,7 @@ def me(user: User):
     """A client also sees their own settings (not the therapist's clinical notes on them)."""
     session = db.session()
     record = clients.for_user(session, user) if user.role == "client" else None
-    return Me(**user_out(user).model_dump(), client=clients.to_self(record) if record else None)
+    return Me(**user_out(user).model_dump(), client=shapes.to_self(record) if record else None)
 
 
 @api.operation(

@@ -8,11 +8,13 @@ from care import audit
 from care.accounts import users as accounts
 from care.clients import commands as clients
 from care.errors import Conflict
-from care.schemas import ClientCreate, ClientCreated, ClientOut, ClientUpdate, Invitation
+from care.schemas import ClientCreate, ClientUpdate
 from care.tables import User
 from service import db
 from service.api import api
 from service.api.schemas import ListQuery, Page
+from service.api.shapes import clients as shapes
+from service.api.shapes.clients import ClientCreated, ClientOut, Invitation
 from service.library import library
 from service.planning import replan
 
@@ -59,7 +61,7 @@ def create_client(user: User, body: ClientCreate):
         token = accounts.tokens.find_valid(session, secret, kind="invite")
         invitation = _invitation(secret, token)
     session.commit()
-    out = clients.to_out(session, client)
+    out = shapes.to_out(session, client)
     return ClientCreated(**out.model_dump(), invitation=invitation), 201
 
 
@@ -77,7 +79,7 @@ def list_clients(user: User, query: ListQuery):
     session = db.session()
     page = clients.list_for_therapist(session, user, limit=query.limit, cursor=query.cursor)
     return Page[ClientOut](
-        items=[clients.to_out(session, c) for c in page.items], next_cursor=page.next_cursor
+        items=[shapes.to_out(session, c) for c in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -93,7 +95,7 @@ def get_client(user: User, client_id: uuid.UUID):
     """Another therapist's client answers 404."""
     session = db.session()
     client = clients.get_for_therapist(session, user, client_id)
-    return clients.to_out(session, client)
+    return shapes.to_out(session, client)
 
 
 @api.operation(
@@ -112,7 +114,7 @@ def update_client(user: User, client_id: uuid.UUID, body: ClientUpdate):
     client = clients.update_client(session, user, client_id, body, library())
     session.commit()
     replan(client)
-    return clients.to_out(session, client)
+    return shapes.to_out(session, client)
 
 
 @api.operation(

@@ -13,23 +13,22 @@ from care.dose import commands as dose_commands
 from care.dose import record as dose
 from care.errors import Invalid
 from care.safety import alerts, crisis
-from care.schemas.practice import (
-    AlertOut,
-    CheckInOut,
-    CrisisOut,
-    DoseHistoryItem,
-    DoseOut,
-    DoseSettingsIn,
-    HoldRelease,
-    ReasonOut,
-    ReportsOut,
-    SessionOut,
-)
+from care.schemas.practice import DoseSettingsIn, HoldRelease
 from care.tables import CheckIn, Client, PracticeSession, User
 from service import db
 from service.api import api
 from service.api.me_reports import dose_out
 from service.api.schemas import ListQuery, Page
+from service.api.shapes.practice import (
+    AlertOut,
+    CheckInOut,
+    CrisisOut,
+    DoseHistoryItem,
+    DoseOut,
+    ReasonOut,
+    ReportsOut,
+    SessionOut,
+)
 from service.planning import replan
 
 THERAPIST = ("therapist",)

@@ -6,21 +6,19 @@ from care.clients import commands as clients
 from care.errors import NotFound
 from care.reports import commands as reports
 from care.safety import crisis
-from care.schemas.practice import (
-    CheckInCreate,
+from care.schemas.practice import CheckInCreate, SessionFinish, SessionStart
+from care.tables import Client, User
+from service import db
+from service.api import api
+from service.api.shapes.practice import (
     CheckInOut,
     CrisisOut,
     DoseOut,
     Links,
     ReasonOut,
-    SessionFinish,
-    SessionFinished,
-    SessionStart,
-    SessionStarted,
+    SessionFinishedOut,
+    SessionStartedOut,
 )
-from care.tables import Client, User
-from service import db
-from service.api import api
 from service.library import library
 
 CLIENT = ("client",)
@@ -98,7 +96,7 @@ def create_checkin(user: User, body: CheckInCreate):
     tags=["me"],
     roles=CLIENT,
     body=SessionStart,
-    response=SessionStarted,
+    response=SessionStartedOut,
     status=201,
     errors=(404, 409),
 )
@@ -119,7 +117,7 @@ def start_session(user: User, body: SessionStart):
             captions=None if practice.text_only else f"{base}/captions.vtt?level={level}",
         )
         title = practice.title
-    return SessionStarted(
+    return SessionStartedOut(
         id=row.id,
         practice_id=practice.id if practice else "",
         practice_title=title,
@@ -139,14 +137,14 @@ def start_session(user: User, body: SessionStart):
     tags=["me"],
     roles=CLIENT,
     body=SessionFinish,
-    response=SessionFinished,
+    response=SessionFinishedOut,
     errors=(409,),
 )
 def finish_session(user: User, session_id: uuid.UUID, body: SessionFinish):
     """Records the rating after and any backdraft; replies kindly and returns the next dose."""
     client = own_record(user)
     row, reply, decision, is_crisis = reports.finish_session(db.session(), client, session_id, body)
-    return SessionFinished(
+    return SessionFinishedOut(
         id=row.id if row is not None else session_id,
         reply=reply,
         dose=dose_out(client, decision, for_client=True),

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from care import audit
+from care.clients import commands as clients
 from care.tables import User
 from service import db
 from service.api import api
@@ -39,19 +39,10 @@ def my_preferences(user: User, body: Preferences):
     """Turn prompt emails off or on, and opt in to one gentle reminder."""
     client = own_record(user)
     session = db.session()
-    for key in body.model_fields_set:
-        value = getattr(body, key)
-        if value is not None:
-            setattr(client, key, value)
-    session.add(client)
-    audit.record(
-        session,
-        "client.preferences",
-        actor_id=user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-        detail=",".join(sorted(body.model_fields_set)),
+    fields = {k: getattr(body, k) for k in body.model_fields_set}
+    # null keeps a preference as it is (documented behaviour of this endpoint)
+    clients.change_own_settings(
+        session, user, client, {k: v for k, v in fields.items() if v is not None}
     )
     session.commit()
     return PreferencesOut(email_prompts=client.email_prompts, reminders=client.reminders)
