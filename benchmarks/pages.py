@@ -33,7 +33,7 @@ def make_app(directory: Path, base_url: str = "http://127.0.0.1:5000"):
     from care.db import session_scope
     from service import db
     from service.app import create_app
-    from service.cli import ensure_demo
+    from service.cli.demo import ensure_demo
     from service.settings import load
 
     env = {
@@ -325,7 +325,7 @@ def pages(app, client) -> list[tuple[str, str, str]]:
 def run(app, repeat: int, title: str) -> float:
     """Print one table: each page's median and its ratio to the bare endpoint; returns the
     slowest page's median."""
-    from service.cli import DEMO_PASSWORDS
+    from service.cli.demo import DEMO_PASSWORDS
 
     sessions = {role: signed_in(app, *DEMO_PASSWORDS[role]) for role in DEMO_PASSWORDS}
     bare = median_ms(sessions["therapist"], "/__bench/bare", repeat)

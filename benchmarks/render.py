@@ -95,7 +95,7 @@ def cached_fetch_through_app(level: int) -> float | None:
     from care.db import session_scope
     from service import db
     from service.app import create_app
-    from service.cli import ensure_demo
+    from service.cli.demo import ensure_demo
     from service.settings import load
 
     folder = tempfile.mkdtemp(prefix="hearth-bench-")

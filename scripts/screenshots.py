@@ -86,7 +86,7 @@ def shoot(page, out: Path, name: str, *, full: bool = True) -> None:
 
 def therapist_pages(browser, base: str, out: Path, sam_id: str) -> None:
     """Dashboard (wide and 320 px), client page, assignment preview, catalogue."""
-    from service.cli import DEMO_PASSWORDS
+    from service.cli.demo import DEMO_PASSWORDS
 
     context = browser.new_context(base_url=base, viewport={"width": WIDTH, "height": HEIGHT})
     page = context.new_page()
@@ -113,7 +113,7 @@ def client_pages(browser, app, base: str, out: Path) -> None:
     """The client's home, and the player of a practice started through the API."""
     from flask import url_for
 
-    from service.cli import DEMO_PASSWORDS
+    from service.cli.demo import DEMO_PASSWORDS
 
     context = browser.new_context(base_url=base, viewport={"width": WIDTH, "height": HEIGHT})
     page = context.new_page()

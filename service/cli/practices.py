@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from care.vocab import LOWEST_LEVEL, TOP_LEVEL
 from practices import FORMATS, LevelNotOffered, Personalisation, UnknownPractice, render
 from practices.timing import estimate_seconds
 from service.library import library
@@ -73,7 +74,9 @@ def show_command(practice_id: str):
 
 @practices_group.command("render")
 @click.argument("practice_id")
-@click.option("--level", type=click.IntRange(1, 5), help="Default: the lowest offered.")
+@click.option(
+    "--level", type=click.IntRange(LOWEST_LEVEL, TOP_LEVEL), help="Default: the lowest offered."
+)
 @click.option(
     "--format",
     "fmt",
