@@ -1,5 +1,5 @@
 """The `hearth` console script: Flask's command group over the app factory, whose app carries
-our commands (service/cli.py). Configuration errors print one clear line."""
+our commands (service/cli/). Configuration errors print one clear line."""
 
 import sys
 
