@@ -11,15 +11,18 @@ are enforced when a therapist assigns a practice, not here.
 Usage: `replay(settings, events)` gives one `Decision` per event; `current(...)` the latest;
 `initial_state` and `step` do the same one event at a time. No I/O, no clock, no database:
 the same events always give the same decisions. The rules themselves live in
-`care.dosing_rules`; the data in `care.dosing_model`.
+`care.dose.rules` (the client's events) and `care.dose.clinician` (the therapist's); the data in
+`care.dose.model`.
 
 Choices where CLINICAL.md is silent (keep in step with the tests):
 - "Days" are the client's calendar days in `DoseSettings.timezone` (DST-safe), both for the
   distinct days of R2 and for "3 days since the last change" and "two within 7 days" (R3,
   inclusive: days 0 and 7 are within 7 days).
 - The change clock starts at `started_at` or, without it, at the first event.
-- A pinned level does not step down after a rough session (R10 outranks R3); the therapist is
-  told as for any rough session. A hold still overrides a pin.
+- A rough session steps down even below a pin or the therapist's lowest level (nothing a
+  therapist saves switches R3 off); steady sessions then climb back at the R2 pace, never above
+  the pin or the highest level. A settings change does not raise the level within
+  `two_strikes_days` of a rough session. A hold overrides a pin.
 - The level never goes up while paused; rough sessions still step it down while paused.
 - A lifted hold restarts at the therapist's minimum level (or the pin), with the R2 run and
   clock from the moment of release; the frequency cut is kept but fitted to the new level.
@@ -35,6 +38,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from care.dose import clinician, rules
+from care.dose.levels import resting_level
 from care.dose.model import (
     BACKDRAFT_FORMS,
     HOLD_LEVEL,
@@ -55,7 +60,6 @@ from care.dose.model import (
     SettingsChanged,
     prompts_per_day,
 )
-from care.dose.rules import HANDLERS, resting_level
 
 __all__ = [
     "BACKDRAFT_FORMS",
@@ -192,3 +196,19 @@ def _decision(
         inputs=inputs,
         frequency_reduction=after.frequency_reduction,
     )
+
+
+# One handler per kind of event: the client's in care.dose.rules, the therapist's in
+# care.dose.clinician.
+HANDLERS = {
+    SessionFinished: rules.on_session_finished,
+    SessionStarted: rules.on_session_started,
+    SessionAbandoned: rules.on_session_abandoned,
+    CheckIn: rules.on_check_in,
+    PromptMissed: rules.on_prompt_missed,
+    PromptCompleted: rules.on_prompt_completed,
+    SettingsChanged: clinician.on_settings_changed,
+    HoldReleased: clinician.on_hold_released,
+    Paused: clinician.on_paused,
+    Resumed: clinician.on_resumed,
+}

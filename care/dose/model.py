@@ -1,7 +1,7 @@
 """Plain data for the dose policy: settings, events, reasons, decisions and the folded state.
 
 Everything here is a frozen dataclass over standard-library types, so the policy in
-`care.dosing` stays a plain function that is trivial to test (DESIGN.md: "Pure decisions are
+`care.dose.fold` stays a plain function that is trivial to test (DESIGN.md: "Pure decisions are
 plain functions over plain data"). Levels and prompt counts follow CLINICAL.md section 4;
 the thresholds are the configurable defaults of section 5. All times are aware datetimes
 (stored as UTC); "days" are counted on the client's own calendar, in `DoseSettings.timezone`.

@@ -1,76 +1,33 @@
-"""The dose rules, one handler per kind of event; `care.dosing.step` dispatches to them.
+"""The dose rules for what the client does, one handler per kind of event; the therapist's
+events are in care.dose.clinician, and `care.dose.fold.step` dispatches to both.
 
 Each handler takes the state and one event and returns an `Outcome`: the next state, the
 reasons in plain words for the therapist (R11), and whom to tell. Rule ids are those of
 CLINICAL.md section 5. The shape of the policy: step up slowly (R2), step down fast (R3),
 hold at once on crisis and let only the therapist lift it (R5), lower frequency rather than
-level when prompts go unanswered (R9), and always stay inside the therapist's bounds (R10).
+level when prompts go unanswered (R9), and never above the therapist's highest level or pin
+(R10). A rough session steps down even below the therapist's lowest level or pin: nothing a
+therapist saves switches a step down off (R3 before R10).
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
+from care.dose.levels import Outcome, a_day, move, resting_level
 from care.dose.model import (
     HOLD_LEVEL,
     CheckIn,
     DoseSettings,
     DoseState,
-    HoldReleased,
-    Paused,
     PromptCompleted,
     PromptMissed,
     Reason,
-    Resumed,
     SessionAbandoned,
     SessionFinished,
     SessionStarted,
-    SettingsChanged,
     prompts_per_day,
 )
 from care.vocab import LOWEST_LEVEL
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one rule handler decided: the next state, why, and whom to tell."""
-
-    state: DoseState
-    reasons: tuple[Reason, ...]
-    notify: bool = False
-    urgent: bool = False
-    crisis: bool = False
-
-
-def floor_level(settings: DoseSettings) -> int:
-    """The lowest practice level: the therapist's minimum, and never 0 (0 is only the hold)."""
-    return max(1, settings.min_level)
-
-
-def resting_level(settings: DoseSettings, level: int) -> int:
-    """Where the level must sit under these settings: the pin, else inside [min, max] (R10)."""
-    if settings.pinned_level is not None:
-        return settings.pinned_level
-    return min(max(level, floor_level(settings)), settings.max_level)
-
-
-def _move(state: DoseState, level: int, at: datetime) -> DoseState:
-    """Set a practice level; a real change restarts the R2 run and the change clock."""
-    if level == state.level:
-        return state
-    # A reduction bigger than the new level allows would hide restorations (R9), so fit it.
-    most_cut = max(0, state.settings.prompts_by_level[level] - 1)
-    return replace(
-        state,
-        level=level,
-        steady_run=(),
-        last_change_at=at,
-        frequency_reduction=min(state.frequency_reduction, most_cut),
-    )
-
-
-def _a_day(count: int) -> str:
-    return f"{count} prompt a day" if count == 1 else f"{count} prompts a day"
-
 
 # R5 safety hold -------------------------------------------------------------------------
 
@@ -200,7 +157,7 @@ def _step_down(
             "bring the level back up step by step."
         )
     # Never raise after a rough session: the steady run starts again from nothing.
-    moved = replace(_move(state, target, at), steady_run=())
+    moved = replace(move(state, target, at), steady_run=())
     return Outcome(moved, (Reason("R3", text),), notify=True)
 
 
@@ -212,7 +169,7 @@ def _steady(state: DoseState, at: datetime) -> Outcome:
         # R9, gentle return: each steady completed session gives back one step of frequency.
         state = replace(state, frequency_reduction=state.frequency_reduction - 1)
         now = prompts_per_day(state.level, settings, state.frequency_reduction)
-        text = f"Prompts raised back one step, to {_a_day(now)}, after a steady session."
+        text = f"Prompts raised back one step, to {a_day(now)}, after a steady session."
         reasons += (Reason("R9", text),)
     run = (*state.steady_run, at)
     state = replace(state, steady_run=run)
@@ -241,7 +198,7 @@ def _steady(state: DoseState, at: datetime) -> Outcome:
             f"Stepped up from {level} to {level + 1}: {len(run)} steady sessions in a row "
             f"on {days} different days, {since} days since the last change."
         )
-        return Outcome(_move(state, level + 1, at), (*reasons, Reason("R2", text)))
+        return Outcome(move(state, level + 1, at), (*reasons, Reason("R2", text)))
     return Outcome(state, (*reasons, why))
 
 
@@ -319,94 +276,3 @@ def on_prompt_completed(state: DoseState, event: PromptCompleted) -> Outcome:
     """A practised prompt ends a run of misses (R9); the dose itself does not move."""
     text = "No change: a prompt was answered with practice, so missed prompts count from zero."
     return Outcome(replace(state, missed_in_row=0), (Reason("R9", text),))
-
-
-# Therapist events: R5 release, R10 ------------------------------------------------------
-
-
-def on_settings_changed(state: DoseState, event: SettingsChanged) -> Outcome:
-    """R10 (004:349-355): new bounds, pin or thresholds apply at once; a hold stays."""
-    new = event.settings
-    problems = new.validate()
-    if problems:
-        raise ValueError(f"invalid dose settings: {problems}")
-    state = replace(state, settings=new)
-    if state.on_hold:
-        text = f"Settings updated by {event.by}; the hold stays until the therapist lifts it."
-        return Outcome(state, (Reason("R10", text),))
-    level, target = state.level, resting_level(new, state.level)
-    recent = state.last_rough_at is not None and (
-        new.days_between(state.last_rough_at, event.at) <= new.two_strikes_days
-    )
-    if target > level and recent:
-        # R3 before R10: a saved setting does not undo a recent step down; steady sessions
-        # bring the level up at the R2 pace (the therapist can still pin lower at any time).
-        text = (
-            f"Settings updated by {event.by}; level {level} stays below them for now: a rough "
-            f"session in the last {new.two_strikes_days} days stepped it down, and steady "
-            "sessions bring it back up step by step."
-        )
-        return Outcome(state, (Reason("R3", text),))
-    if target == level:
-        text = (
-            f"Settings updated by {event.by}; level {level} already fits them "
-            f"({_a_day(state.prompts)})."
-        )
-        return Outcome(state, (Reason("R10", text),))
-    rule, moved = "R10", f"{'Raised' if target > level else 'Lowered'} from {level} to {target}"
-    if new.pinned_level is not None:
-        rule, text = "R10-pin", f"{moved} at once: {event.by} pinned the level at {target}."
-    elif target > level:
-        text = f"{moved} at once: {event.by} set the lowest level to {new.min_level}."
-    else:
-        text = f"{moved} at once: {event.by} set the highest level to {new.max_level}."
-    return Outcome(_move(state, target, event.at), (Reason(rule, text),))
-
-
-def on_hold_released(state: DoseState, event: HoldReleased) -> Outcome:
-    """R5: only the therapist lifts a hold; practice restarts at the bottom (or the pin)."""
-    if not state.on_hold:
-        return Outcome(state, (Reason("R5", "No change: there is no hold to lift."),))
-    settings = state.settings
-    # Restart lukewarm (004:585-604): the lowest level, with the R2 run and clock from now.
-    level = resting_level(settings, floor_level(settings))
-    resumed = replace(state, on_hold=False, level=HOLD_LEVEL, missed_in_row=0)
-    resumed = _move(resumed, level, event.at)
-    text = (
-        f"Hold lifted by {event.by}: practice restarts at level {level}; steady sessions "
-        "are counted afresh from today."
-    )
-    return Outcome(resumed, (Reason("R5", text),))
-
-
-def on_paused(state: DoseState, event: Paused) -> Outcome:
-    """R10: a pause stops prompts but keeps the level; it is not a hold."""
-    if state.paused:
-        return Outcome(state, (Reason("R10", "No change: practice is already paused."),))
-    text = f"Paused by {event.by}: no practice prompts until resumed; the level stays."
-    return Outcome(replace(state, paused=True, missed_in_row=0), (Reason("R10", text),))
-
-
-def on_resumed(state: DoseState, event: Resumed) -> Outcome:
-    """R10: prompts start again at the kept level."""
-    if not state.paused:
-        return Outcome(state, (Reason("R10", "No change: practice was not paused."),))
-    state = replace(state, paused=False)
-    text = f"Resumed by {event.by}: prompts start again ({_a_day(state.prompts)})."
-    if state.on_hold:
-        text = f"Resumed by {event.by}; still on hold until the therapist lifts it."
-    return Outcome(state, (Reason("R10", text),))
-
-
-HANDLERS = {
-    SessionFinished: on_session_finished,
-    SessionStarted: on_session_started,
-    SessionAbandoned: on_session_abandoned,
-    CheckIn: on_check_in,
-    PromptMissed: on_prompt_missed,
-    PromptCompleted: on_prompt_completed,
-    SettingsChanged: on_settings_changed,
-    HoldReleased: on_hold_released,
-    Paused: on_paused,
-    Resumed: on_resumed,
-}
