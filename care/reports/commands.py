@@ -19,7 +19,7 @@ from care.dose import fold as dosing
 from care.dose import record as dose
 from care.dose.rules import rough_signs
 from care.errors import Conflict, Invalid, NotFound
-from care.reports import replies
+from care.reports import replies, signals
 from care.safety import alerts
 from care.tables import Assignment, CheckIn, Client, PracticeSession
 from care.types import utcnow
@@ -108,6 +108,21 @@ def check_in(session: Session, client: Client, data):
     session.commit()
     decision, _ = decide_and_alert(session, client)
     return row, replies.after_checkin(crisis), decision, crisis
+
+
+def hear_crisis(session: Session, client: Client, raw: object):
+    """A report that cannot be saved as sent but carries crisis signs is heard as a check-in
+    (R5): saved, held, alerted. Returns (row, reply, decision) or None when there are no signs."""
+    signal = signals.crisis_signal(raw, events.settings_of(client).crisis_threshold)
+    if signal is None:
+        return None
+    heard = SimpleNamespace(
+        distress=signal.distress,
+        note=f"Sent with a report that could not be read in full: {signal.why}.",
+        safety_concern=signal.safety_concern,
+    )
+    row, reply, decision, _ = check_in(session, client, heard)
+    return row, reply, decision
 
 
 def _target(session: Session, library: Library, client: Client, data) -> Assignment | None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from care.vocab import ROLES
 from service import auth
-from service.api.parsing import parse_body, parse_query
+from service.api.parsing import parse_body, parse_query, raw_json
 from service.api.problems import ApiProblem
 
 PATH_PARAM = re.compile(r"{(\w+)}")
@@ -95,6 +95,9 @@ class Operation:
     also: dict[int, type[BaseModel]] = field(default_factory=dict)
     path_types: dict[str, type] = field(default_factory=dict)
     description: str = ""
+    # Called with (user, the raw JSON body, path arguments) when the body cannot be used; it
+    # may answer instead of the refusal (a crisis in a malformed report is still heard, R5).
+    rescue: Callable | None = None
 
     @property
     def operation_id(self) -> str:
@@ -145,6 +148,7 @@ class Api:
         media_type: str = "application/json",
         errors: tuple[int, ...] = (),
         also: dict[int, type[BaseModel]] | None = None,
+        rescue: Callable | None = None,
     ):
         """Register a view as an operation for `roles` (PUBLIC, SIGNED_IN or named roles)."""
 
@@ -172,6 +176,7 @@ class Api:
                 also=also or {},
                 path_types=path_types,
                 description=inspect.getdoc(view) or "",
+                rescue=rescue,
             )
             self.operations.append(op)
             rule = PATH_PARAM.sub(lambda m: f"<{_CONVERTERS[path_types[m[1]]]}:{m[1]}>", path)
@@ -195,12 +200,28 @@ def _wrap(op: Operation) -> Callable:
         if op.query is not None:
             kwargs["query"] = parse_query(op.query)
         if op.body is not None:
-            kwargs["body"] = parse_body(op.body)
+            try:
+                kwargs["body"] = parse_body(op.body)
+            except ApiProblem:
+                answer = _rescued(op, kwargs, path_args)
+                if answer is None:
+                    raise
+                return _respond(op, answer)
         return _respond(op, op.view(**kwargs))
 
     view.__name__ = op.view.__name__
     view.__doc__ = op.view.__doc__
     return view
+
+
+def _rescued(op: Operation, kwargs: dict, path_args: dict):
+    """The operation's own answer to a body it cannot use, or None to refuse as usual."""
+    if op.rescue is None:
+        return None
+    raw = raw_json()
+    if raw is None:
+        return None
+    return op.rescue(kwargs.get("user"), raw, **path_args)
 
 
 def _require(audience: Audience):

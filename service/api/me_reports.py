@@ -64,6 +64,63 @@ def crisis_out(client: Client) -> CrisisOut:
     return CrisisOut.model_validate(resources.model_dump(mode="json"))
 
 
+def _heard(user: User, raw: object):
+    """(client, check-in row, reply, decision) when a refused report carried crisis signs."""
+    client = own_record(user)
+    heard = reports.hear_crisis(db.session(), client, raw)
+    return None if heard is None else (client, *heard)
+
+
+def _checkin_heard(user: User, raw: object):
+    heard = _heard(user, raw)
+    if heard is None:
+        return None
+    client, row, reply, decision = heard
+    return _checkin_out(client, row, reply, decision, True), 201
+
+
+def _start_heard(user: User, raw: object):
+    heard = _heard(user, raw)
+    if heard is None:
+        return None
+    client, row, _reply, decision = heard
+    return SessionStartedOut(
+        id=row.id,
+        practice_id="",
+        practice_title="",
+        level=0,
+        substituted=False,
+        note="",
+        links=Links(script="", audio=None, captions=None),
+        dose=dose_out(client, decision, for_client=True),
+        crisis=crisis_out(client),
+    ), 201
+
+
+def _finish_heard(user: User, raw: object, session_id: uuid.UUID):
+    heard = _heard(user, raw)
+    if heard is None:
+        return None
+    client, _row, reply, decision = heard
+    return SessionFinishedOut(
+        id=session_id,
+        reply=reply,
+        dose=dose_out(client, decision, for_client=True),
+        crisis=crisis_out(client),
+    )
+
+
+def _checkin_out(client: Client, row, reply: str, decision, is_crisis: bool) -> CheckInOut:
+    return CheckInOut(
+        id=row.id,
+        at=row.at,
+        distress=row.distress,
+        reply=reply,
+        dose=dose_out(client, decision, for_client=True),
+        crisis=crisis_out(client) if is_crisis else None,
+    )
+
+
 @api.operation(
     "POST",
     "/me/checkins",
@@ -73,20 +130,14 @@ def crisis_out(client: Client) -> CrisisOut:
     body=CheckInCreate,
     response=CheckInOut,
     status=201,
+    rescue=_checkin_heard,
 )
 def create_checkin(user: User, body: CheckInCreate):
     """A rating at or above the crisis threshold, or a safety concern, returns the crisis
     resources in this same response and alerts the therapist at once (R5)."""
     client = own_record(user)
     row, reply, decision, is_crisis = reports.check_in(db.session(), client, body)
-    return CheckInOut(
-        id=row.id,
-        at=row.at,
-        distress=row.distress,
-        reply=reply,
-        dose=dose_out(client, decision, for_client=True),
-        crisis=crisis_out(client) if is_crisis else None,
-    ), 201
+    return _checkin_out(client, row, reply, decision, is_crisis), 201
 
 
 @api.operation(
@@ -99,6 +150,7 @@ def create_checkin(user: User, body: CheckInCreate):
     response=SessionStartedOut,
     status=201,
     errors=(404, 409),
+    rescue=_start_heard,
 )
 def start_session(user: User, body: SessionStart):
     """Records the rating before and returns the practice and level the current dose chooses
@@ -139,6 +191,7 @@ def start_session(user: User, body: SessionStart):
     body=SessionFinish,
     response=SessionFinishedOut,
     errors=(409,),
+    rescue=_finish_heard,
 )
 def finish_session(user: User, session_id: uuid.UUID, body: SessionFinish):
     """Records the rating after and any backdraft; replies kindly and returns the next dose."""

@@ -37,6 +37,14 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     return _validate(model, data, "body")
 
 
+def raw_json() -> object | None:
+    """The request body as JSON without any checks, or None when it is not JSON at all."""
+    try:
+        return json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """The query string validated by `model` (repeated keys become lists)."""
     data = {}
