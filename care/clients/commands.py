@@ -11,7 +11,7 @@ from care.assignments import gates
 from care.dose import commands as dose_commands
 from care.dose import record as dose
 from care.dose.events import SETTINGS_FIELDS
-from care.errors import Invalid, NotFound
+from care.errors import Conflict, Invalid, NotFound
 from care.paging import Page, paginate, parse_time_and_id
 from care.schemas import ClientCreate, ClientUpdate
 from care.tables import Client, User
@@ -66,11 +66,7 @@ def create_client(
     _check_quiet_hours(client)
     secret = None
     if data.email:
-        user = accounts.create_user(
-            session, email=data.email, role="client", name=data.display_name, actor_id=therapist.id
-        )
-        client.user_id = user.id
-        secret, _ = accounts.invite(session, user)
+        _, secret = give_login(session, therapist, client, data.email)
     session.add(client)
     session.flush()
     # The first dose settings are part of the record: later changes apply from their own time
@@ -87,6 +83,28 @@ def create_client(
         client_id=client.id,
     )
     return client, secret
+
+
+def give_login(
+    session: Session, therapist: User, client: Client, email: str, *, password: str | None = None
+) -> tuple[User, str | None]:
+    """A client login for this client record: with a password it works at once, without one
+    the client sets theirs through the invitation returned (shown once). The same for the API,
+    the command line and the demo."""
+    if client.user_id is not None:
+        raise Conflict("this client already has a login")
+    user = accounts.create_user(
+        session,
+        email=email,
+        role="client",
+        name=client.display_name,
+        password=password,
+        actor_id=therapist.id,
+    )
+    client.user_id = user.id
+    session.add(client)
+    secret = None if password else accounts.invite(session, user)[0]
+    return user, secret
 
 
 def update_client(

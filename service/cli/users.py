@@ -36,11 +36,7 @@ def users_create(role, email, name, therapist_email, timezone, password):
                     raise click.UsageError("--therapist must name an existing therapist's email")
                 data = ClientCreate(display_name=name or email.split("@")[0], timezone=timezone)
                 client, _ = clients.create_client(session, therapist, data)
-                user = accounts.create_user(
-                    session, email=email, role="client", name=name, password=password
-                )
-                client.user_id = user.id
-                session.add(client)
+                clients.give_login(session, therapist, client, email, password=password)
             else:
                 accounts.create_user(session, email=email, role=role, name=name, password=password)
     except CareError as error:
