@@ -20,7 +20,8 @@ from care.dose import record as dose
 from care.tables import Assignment, Client, DoseDecision, Prompt
 from care.types import utcnow
 from practices import Library
-from scheduler.schedule import DEFAULT_SPACING_MINUTES, expand
+from scheduler.schedule.expand import expand
+from scheduler.schedule.fields import DEFAULT_SPACING_MINUTES
 
 log = logging.getLogger("hearth.planner")
 HORIZON = timedelta(hours=36)

@@ -44,8 +44,9 @@ class PreviewOut(BaseModel):
 
 def check_schedule(client: Client, schedule: ScheduleIn | None) -> None:
     """422 naming the field when a schedule cannot work for this client."""
-    from scheduler.schedule import ScheduleError, check_rrule
-    from scheduler.schedule import check_schedule as check
+    from scheduler.schedule.check import check_schedule as check
+    from scheduler.schedule.fields import ScheduleError
+    from scheduler.schedule.rrule import check_rrule
 
     if schedule is None:
         return
@@ -72,7 +73,7 @@ def check_schedule(client: Client, schedule: ScheduleIn | None) -> None:
 )
 def preview_schedule(user: User, client_id: uuid.UUID, body: PreviewIn):
     """The prompts this schedule would send over the next days, in the client's local time."""
-    from scheduler.schedule import expand
+    from scheduler.schedule.expand import expand
 
     client = clients.get_for_therapist(db.session(), user, client_id)
     check_schedule(client, body.schedule)

@@ -15,7 +15,8 @@ from care.errors import Invalid
 from care.schemas.practice import AssignmentCreate, AssignmentUpdate, ScheduleIn
 from care.tables import Assignment, Client
 from care.types import utcnow
-from scheduler.schedule import WEEKDAYS, expand
+from scheduler.schedule.expand import expand
+from scheduler.schedule.fields import WEEKDAYS
 from service import db
 from service.api.schedule_preview import check_schedule
 from service.library import library

@@ -21,7 +21,7 @@ from care.schemas import ClientUpdate
 from care.tables import Alert, CheckIn, Client, DoseAction, DoseDecision, PracticeSession, Prompt
 from care.types import utcnow
 from care.vocab import CLINICAL_FLAGS
-from scheduler.schedule import WEEKDAYS
+from scheduler.schedule.fields import WEEKDAYS
 from service import db
 from service.library import library
 from service.planning import replan

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from care.clients import commands as clients
 from care.tables import Alert, Client, PracticeSession, Prompt
-from scheduler.schedule import WEEKDAYS
+from scheduler.schedule.fields import WEEKDAYS
 from service import db
 
 THERAPIST = "therapist"

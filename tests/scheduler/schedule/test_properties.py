@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.schedule import WEEKDAYS, check_rrule, compile_rrules, expand, resolve_local
+from scheduler.schedule.expand import expand, resolve_local
+from scheduler.schedule.fields import WEEKDAYS
+from scheduler.schedule.rrule import check_rrule, compile_rrules
 
 ZONES = [
     "UTC",

@@ -1,4 +1,5 @@
-"""Schedule expansion: DST, quiet hours, jitter, spacing, caps, weekdays and RRULEs."""
+"""Schedule expansion: DST, quiet hours, jitter, spacing, caps, weekdays and RRULEs (pure,
+plain data in and out, no app)."""
 
 import dataclasses
 from collections import Counter
@@ -8,15 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.schedule import (
-    Occurrence,
-    ScheduleError,
-    check_rrule,
-    check_schedule,
-    compile_rrules,
-    expand,
-    resolve_local,
-)
+from scheduler.schedule.expand import Occurrence, expand, resolve_local
+from scheduler.schedule.fields import ScheduleError
+from scheduler.schedule.rrule import compile_rrules
 
 
 def window(tz: str, first: date, days: int) -> tuple[datetime, datetime]:
@@ -356,121 +351,3 @@ def test_compiled_rules_expand_exactly_like_the_simple_form():
         anchor = first - timedelta(days=9)
         compiled = plan({"rrule": rules}, tz, first, 20, anchor=anchor, **options)
         assert compiled == expected and len(expected) > 10
-
-
-def test_compile_rrules_shape_and_round_trip():
-    rules = compile_rrules(["19:00", "08:30", "08:30"], ["FR", "MO", "WE"])
-    assert rules == [
-        "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=8;BYMINUTE=30;BYSECOND=0",
-        "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=19;BYMINUTE=0;BYSECOND=0",
-    ]
-    assert [check_rrule(rule) for rule in rules] == rules
-    assert compile_rrules([], ["MO"]) == []
-    with pytest.raises(ScheduleError) as info:
-        compile_rrules(["08:00"], ["XX"])
-    assert info.value.field == "weekdays" and "MO" in info.value.message
-
-
-def test_check_rrule_normalises():
-    assert check_rrule(" rrule:freq=daily;byhour=18,9 ") == (
-        "FREQ=DAILY;BYHOUR=9,18;BYMINUTE=0;BYSECOND=0"
-    )
-    assert check_rrule("FREQ=MONTHLY;COUNT=4;BYDAY=1MO;BYHOUR=9") == (
-        "FREQ=MONTHLY;COUNT=4;BYDAY=1MO;BYHOUR=9;BYMINUTE=0;BYSECOND=0"
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "fix"),
-    [
-        ("", "FREQ=DAILY"),
-        ("FREQ=HOURLY;BYMINUTE=0", "too frequent"),
-        ("FREQ=MINUTELY", "too frequent"),
-        ("FREQ=SECONDLY", "too frequent"),
-        ("BYHOUR=9", "FREQ=DAILY"),
-        ("DTSTART:20260101T090000\nRRULE:FREQ=DAILY;BYHOUR=9", "leave out DTSTART"),
-        ("FREQ=DAILY;DTSTART=20260101T090000;BYHOUR=9", "leave out DTSTART"),
-        ("RRULE:FREQ=DAILY;BYHOUR=9\nEXDATE:20260102T090000", "single RRULE line"),
-        ("FREQ=DAILY", "BYHOUR"),
-        ("FREQ=WEEKLY;BYHOUR=9", "BYDAY=MO,TH"),
-        ("FREQ=MONTHLY;BYHOUR=9", "BYMONTHDAY"),
-        ("FREQ=YEARLY;BYMONTH=3;BYHOUR=9", "BYDAY"),
-        ("FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12", "at most 12"),
-        ("FREQ=DAILY;BYHOUR=8,9,10,11;BYMINUTE=0,15,30,45", "at most 12"),
-        ("FREQ=DAILY;BYHOUR=25", "between 0 and 23"),
-        ("FREQ=DAILY;BYHOUR=nine", "whole numbers"),
-        ("FREQ=DAILY;BYHOUR=9;BYSECOND=30", "leave out BYSECOND"),
-        ("FREQ=DAILY;BYHOUR=9;COUNT=3;UNTIL=20261231", "COUNT or UNTIL"),
-        ("FREQ=DAILY;BYHOUR=9;UNTIL=tomorrow", "20261231"),
-        ("FREQ=DAILY;BYHOUR=9;UNTIL=20261340", "could not be read"),
-        ("FREQ=DAILY;BYHOUR=9;BYDAY=XX", "could not be read"),
-        ("FREQ=DAILY;BYHOUR=9;FREQ=WEEKLY", "twice"),
-        ("FREQ=DAILY;BYHOUR=9;COLOR=BLUE", "not an RRULE part"),
-        ("FREQ=DAILY;BYHOUR", "NAME=VALUE"),
-        ("FREQ=DAILY;BYHOUR=9;BYMONTH=2;BYMONTHDAY=30", "never happens"),
-        ("FREQ=DAILY;BYHOUR=9;BYSETPOS=3", "never happens"),
-    ],
-)
-def test_check_rrule_refuses_with_a_message_that_says_what_to_fix(text, fix):
-    with pytest.raises(ScheduleError) as info:
-        check_rrule(text)
-    assert info.value.field == "rrule"
-    assert fix in info.value.message
-    assert str(info.value).startswith("rrule: ")
-
-
-def test_check_rrule_allows_count_and_until():
-    assert "COUNT=10" in check_rrule("FREQ=DAILY;BYHOUR=9;COUNT=10")
-    assert "UNTIL=20261231T235959Z" in check_rrule("FREQ=DAILY;BYHOUR=9;UNTIL=20261231T235959Z")
-
-
-# check_schedule
-
-
-def test_a_good_schedule_has_no_problems():
-    spec = {"times": ["08:30", "19:00"], "weekdays": ["MO", "TH"], "min_spacing_minutes": 60}
-    assert check_schedule(spec, "Europe/Berlin", "22:00", "07:00") == []
-    assert check_schedule({"rrule": "FREQ=DAILY;BYHOUR=9"}, "UTC", time(22), time(7)) == []
-
-
-@pytest.mark.parametrize(
-    ("spec", "tz", "quiet", "field", "fix"),
-    [
-        ({"times": ["09:00"]}, "UTC", ("22:00", "22:00"), "quiet_start", "leave some hours"),
-        ({"times": ["09:00"]}, "UTC", ("22:00", None), "quiet_end", "set both"),
-        ({"times": ["06:30", "09:00"]}, "UTC", ("22:00", "07:00"), "times", "quiet hours"),
-        ({"times": ["23:00"]}, "UTC", ("22:00", "07:00"), "times", "move it outside"),
-        (
-            {"times": ["09:00"], "min_spacing_minutes": 1440},
-            "UTC",
-            (None, None),
-            "min_spacing_minutes",
-            "less than 1440",
-        ),
-        ({"times": ["09:00"]}, "Europe/Berlinn", (None, None), "timezone", "Europe/Berlin"),
-        ({"times": ["09:00"]}, "../etc/passwd", (None, None), "timezone", "e.g. Europe/Berlin"),
-        ({"times": []}, "UTC", (None, None), "times", "add at least one time"),
-        ({}, "UTC", (None, None), "times", "or an RRULE"),
-        ({"times": ["9am"]}, "UTC", (None, None), "times", "HH:MM"),
-        ({"times": ["09:00"], "weekdays": ["MON"]}, "UTC", (None, None), "weekdays", "MO"),
-        ({"times": ["09:00", "09:30"]}, "UTC", (None, None), "times", "lower min_spacing"),
-        ({"times": ["00:15", "23:45"]}, "UTC", (None, None), "times", "00:15 is only 30"),
-        ({"rrule": "FREQ=HOURLY"}, "UTC", (None, None), "rrule", "FREQ=DAILY"),
-        ({"rrule": "FREQ=DAILY;BYHOUR=6,9"}, "UTC", ("22:00", "07:00"), "rrule", "06:00"),
-    ],
-)
-def test_check_schedule_names_the_field_and_the_fix(spec, tz, quiet, field, fix):
-    problems = check_schedule(spec, tz, *quiet)
-    assert any(f == field and fix in message for f, message in problems), problems
-
-
-def test_check_schedule_ignores_the_night_gap_when_no_two_days_run_on():
-    spec = {"times": ["00:15", "23:45"], "weekdays": ["MO", "WE"]}
-    assert check_schedule(spec, "UTC") == []
-
-
-def test_check_schedule_reports_every_problem_at_once():
-    problems = check_schedule(
-        {"times": ["23:30"], "min_spacing_minutes": 2000}, "Nowhere", "22:00", "07:00"
-    )
-    assert {field for field, _ in problems} == {"timezone", "min_spacing_minutes", "times"}

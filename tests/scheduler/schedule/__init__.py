@@ -1,0 +1,1 @@
+"""Tests of scheduler/schedule: pure, no app."""
