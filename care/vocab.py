@@ -86,6 +86,9 @@ class PromptStatus:
 
     ALL = (PLANNED, SENDING, SENT, DELIVERED, OPENED, COMPLETED, EXPIRED, CANCELLED, FAILED)
     # Named groups of states used by more than one query are added here, each with a comment.
+    # In the client's inbox and not opened yet: a miss if it expires so (R9), and what a
+    # reminder may follow up (the scheduler's housekeeping and reminders).
+    UNOPENED = (SENT, DELIVERED)
 
 
 PROMPT_STATES = PromptStatus.ALL
