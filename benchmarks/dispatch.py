@@ -256,7 +256,8 @@ def our_worker(url: str, name: str, barrier, results) -> None:
 
     from care.db import make_engine
     from practices import default_library
-    from scheduler.dispatch import Channels, dispatch_once
+    from scheduler.channels.base import Channels
+    from scheduler.dispatch.once import dispatch_once
 
     engine = make_engine(url)
     library = default_library()

@@ -8,9 +8,10 @@ from sqlmodel import select
 
 from care.tables import Alert, Client, DeliveryLog, Prompt, User
 from care.types import utcnow
+from care.vocab import URGENT, PromptStatus
 from practices import Library
-from scheduler.channels.base import Message
-from scheduler.dispatch import Channels, _message
+from scheduler.channels.base import Channels, Message
+from scheduler.dispatch.message import prompt_message
 
 log = logging.getLogger("hearth.notify")
 ALERT_EMAIL_TEXT = (
@@ -31,7 +32,7 @@ def email_alerts(session_factory, channels: Channels, now: datetime | None = Non
         while True:
             # One alert at a time, locked while it is sent (several scheduler processes skip
             # it on PostgreSQL) and committed at once, so a therapist gets one email per alert.
-            due = select(Alert).where(Alert.severity == "urgent", Alert.emailed_at.is_(None))
+            due = select(Alert).where(Alert.severity == URGENT, Alert.emailed_at.is_(None))
             if tried:
                 due = due.where(Alert.id.not_in(tried))
             due = due.order_by(Alert.created_at).limit(1)
@@ -63,7 +64,7 @@ def _email_alert(session, channels: Channels, alert: Alert, now: datetime) -> bo
         text=ALERT_EMAIL_TEXT,
         now=now,
         client_name=client.display_name,
-        severity="urgent",
+        severity=URGENT,
     )
     result = channels.email.send(message)
     session.add(
@@ -91,7 +92,7 @@ def send_reminders(
     with session_factory() as session:
         candidates = session.exec(
             select(Prompt).where(
-                Prompt.status.in_(("sent", "delivered")),
+                Prompt.status.in_(PromptStatus.UNOPENED),
                 Prompt.reminder_sent_at.is_(None),
                 Prompt.opened_at.is_(None),
                 Prompt.expires_at > now,
@@ -110,7 +111,9 @@ def send_reminders(
                 or client.dose_paused
             ):
                 continue
-            message = _message(session, library, prompt, client, channels.base_url, "reminder")
+            message = prompt_message(
+                session, library, prompt, client, channels.base_url, "reminder"
+            )
             if not message.recipient_email:
                 continue
             result = channels.email.send(message)

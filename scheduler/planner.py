@@ -19,12 +19,15 @@ from care.assignments import variants
 from care.dose import record as dose
 from care.tables import Assignment, Client, DoseDecision, Prompt
 from care.types import utcnow
-from practices import Library
+from care.vocab import PromptStatus
+from practices import Library, Practice
 from scheduler.schedule.expand import expand
 from scheduler.schedule.fields import DEFAULT_SPACING_MINUTES
 
 log = logging.getLogger("hearth.planner")
 HORIZON = timedelta(hours=36)
+EXPIRY_MINUTES = 180  # a prompt's default expiry, as care.schemas.practice.ScheduleIn has it
+_NOT_IN_PLAN = "no longer in the plan (schedule, dose or settings changed)"
 
 
 @dataclass
@@ -146,80 +149,113 @@ def _plan_one(
     """The plan for one client from data already loaded; changed prompts go to the session,
     new ones to `new_rows` for one bulk insert by the caller."""
     result.clients += 1
-    if client.on_hold or client.dose_paused or client.dose_prompts == 0:
-        for prompt in existing:
-            if prompt.status == "planned":
-                prompt.status = "cancelled"
-                prompt.last_error = "on hold" if client.on_hold else "paused"
-                prompt.updated_at = now
-                session.add(prompt)
-                result.cancelled += 1
-        return
-    end = now + horizon
-    zone = ZoneInfo(client.timezone)
-    # Prompts already on their way today count against today's cap.
-    taken: dict[date, int] = {}
-    for prompt in existing:
-        if prompt.status not in ("planned", "cancelled") and prompt.scheduled_at < now:
-            day = prompt.scheduled_at.astimezone(zone).date()
-            taken[day] = taken.get(day, 0) + 1
     by_slot = {(p.assignment_id, p.slot): p for p in existing}
+    if client.on_hold or client.dose_paused or client.dose_prompts == 0:
+        reason = "on hold" if client.on_hold else "paused"
+        _cancel(session, by_slot, set(), None, reason, now, result)
+        return
+    taken = _taken(existing, ZoneInfo(client.timezone), now)
     keep = set()
     # The variant and the expiry depend on the assignment, not on the occurrence.
     per_assignment: dict[uuid.UUID, tuple] = {}
-    for assignment, occurrence in _wanted(client, active, now, end, taken):
+    for assignment, occurrence in _wanted(client, active, now, now + horizon, taken):
         if assignment.id not in per_assignment:
             per_assignment[assignment.id] = (
                 *variants.variant_now(library, client, assignment, decisions),
-                timedelta(minutes=_spec(assignment).get("expiry_minutes", 180)),
+                timedelta(minutes=_spec(assignment).get("expiry_minutes", EXPIRY_MINUTES)),
             )
-        practice, level, substituted, expiry = per_assignment[assignment.id]
         key = (assignment.id, occurrence.slot)
         keep.add(key)
+        fresh = _Fresh(occurrence.at, *per_assignment[assignment.id])
         prompt = by_slot.get(key)
         if prompt is None:
-            new_rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "client_id": client.id,
-                    "assignment_id": assignment.id,
-                    "slot": occurrence.slot,
-                    "scheduled_at": occurrence.at,
-                    "expires_at": occurrence.at + expiry,
-                    "practice_id": practice.id,
-                    "level": level,
-                    "substituted": substituted,
-                    "idempotency_key": secrets.token_hex(16),
-                }
-            )
+            new_rows.append(fresh.row(client, assignment, occurrence.slot))
             result.created += 1
-        elif prompt.status == "planned":
-            fresh = (occurrence.at, occurrence.at + expiry, practice.id, level, substituted)
-            current = (
-                prompt.scheduled_at,
-                prompt.expires_at,
-                prompt.practice_id,
-                prompt.level,
-                prompt.substituted,
-            )
-            if fresh != current:
-                (
-                    prompt.scheduled_at,
-                    prompt.expires_at,
-                    prompt.practice_id,
-                    prompt.level,
-                    prompt.substituted,
-                ) = fresh
-                prompt.updated_at = now
-                session.add(prompt)
-                result.updated += 1
-    for key, prompt in by_slot.items():
-        if prompt.status == "planned" and prompt.scheduled_at >= now and key not in keep:
-            prompt.status = "cancelled"
-            prompt.last_error = "no longer in the plan (schedule, dose or settings changed)"
-            prompt.updated_at = now
+        elif prompt.status == PromptStatus.PLANNED and fresh.update(prompt, now):
             session.add(prompt)
-            result.cancelled += 1
+            result.updated += 1
+    _cancel(session, by_slot, keep, now, _NOT_IN_PLAN, now, result)
+
+
+def _taken(existing: list[Prompt], zone: ZoneInfo, now: datetime) -> dict[date, int]:
+    """Prompts already on their way, per local day: they count against that day's cap."""
+    taken: dict[date, int] = {}
+    for prompt in existing:
+        on_its_way = prompt.status not in (PromptStatus.PLANNED, PromptStatus.CANCELLED)
+        if on_its_way and prompt.scheduled_at < now:
+            day = prompt.scheduled_at.astimezone(zone).date()
+            taken[day] = taken.get(day, 0) + 1
+    return taken
+
+
+def _cancel(
+    session: Session,
+    by_slot: dict[tuple, Prompt],
+    keep: set[tuple],
+    after: datetime | None,
+    reason: str,
+    now: datetime,
+    result: PlanResult,
+) -> None:
+    """Cancel the planned prompts not in `keep` (scheduled from `after` on, if given)."""
+    for key, prompt in by_slot.items():
+        if prompt.status != PromptStatus.PLANNED or key in keep:
+            continue
+        if after is not None and prompt.scheduled_at < after:
+            continue
+        prompt.status = PromptStatus.CANCELLED
+        prompt.last_error = reason
+        prompt.updated_at = now
+        session.add(prompt)
+        result.cancelled += 1
+
+
+@dataclass(frozen=True)
+class _Fresh:
+    """What the plan says a prompt should be now."""
+
+    at: datetime
+    practice: Practice
+    level: int
+    substituted: bool
+    expiry: timedelta
+
+    def row(self, client: Client, assignment: Assignment, slot: str) -> dict:
+        """A new prompt as a plain row for the bulk insert."""
+        return {
+            "id": uuid.uuid4(),
+            "client_id": client.id,
+            "assignment_id": assignment.id,
+            "slot": slot,
+            "scheduled_at": self.at,
+            "expires_at": self.at + self.expiry,
+            "practice_id": self.practice.id,
+            "level": self.level,
+            "substituted": self.substituted,
+            "idempotency_key": secrets.token_hex(16),
+        }
+
+    def update(self, prompt: Prompt, now: datetime) -> bool:
+        """Bring a planned prompt up to date; whether anything changed."""
+        fresh = (self.at, self.at + self.expiry, self.practice.id, self.level, self.substituted)
+        current = (
+            prompt.scheduled_at,
+            prompt.expires_at,
+            prompt.practice_id,
+            prompt.level,
+            prompt.substituted,
+        )
+        if fresh == current:
+            return False
+        (
+            prompt.scheduled_at,
+            prompt.expires_at,
+            prompt.practice_id,
+            prompt.level,
+            prompt.substituted,
+        ) = fresh
+        prompt.updated_at = now
+        return True
 
 
 @dataclass(frozen=True)
@@ -235,37 +271,8 @@ def _plan_chunk(
     (every report and every expiry updates it, so it is current)."""
     result = PlanResult()
     chosen = {c.id: c for c in session.exec(select(Client).where(Client.id.in_(ids)))}
-    active: dict[uuid.UUID, list[Assignment]] = {}
-    for assignment in session.exec(
-        select(Assignment)
-        .where(
-            Assignment.client_id.in_(ids),
-            Assignment.active.is_(True),
-            Assignment.deleted_at.is_(None),
-        )
-        .order_by(Assignment.created_at, Assignment.id)
-    ):
-        if assignment.practice_id in library:
-            active.setdefault(assignment.client_id, []).append(assignment)
-    existing: dict[uuid.UUID, list[Prompt]] = {}
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # psycopg prepares a statement after five runs, and PostgreSQL may then keep one
-        # generic plan for it. Chosen while the prompts table was small, that plan is a
-        # sequential scan: on a first pass over 100,000 clients this query took 37 s of 106 s
-        # as the table grew. A custom plan costs about a millisecond a chunk.
-        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    for prompt in session.exec(
-        select(Prompt).where(
-            Prompt.client_id.in_(ids),
-            Prompt.scheduled_at >= now - timedelta(days=1),
-            Prompt.scheduled_at < now + horizon,
-        )
-    ):
-        existing.setdefault(prompt.client_id, []).append(prompt)
-    if postgres:
-        # The inserts below keep their prepared plan (custom-planning each row doubled them).
-        session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
+    active = _active_assignments(session, library, ids)
+    existing = _existing_prompts(session, ids, now, horizon)
     steps: dict[uuid.UUID, list[_Step]] = {}
     for client_id, at, level in session.exec(
         select(DoseDecision.client_id, DoseDecision.at, DoseDecision.level)
@@ -291,6 +298,51 @@ def _plan_chunk(
             )
     _insert(session, new_rows)
     return result
+
+
+def _active_assignments(
+    session: Session, library: Library, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Assignment]]:
+    """The chunk's active assignments of practices in the library, per client, oldest first."""
+    active: dict[uuid.UUID, list[Assignment]] = {}
+    for assignment in session.exec(
+        select(Assignment)
+        .where(
+            Assignment.client_id.in_(ids),
+            Assignment.active.is_(True),
+            Assignment.deleted_at.is_(None),
+        )
+        .order_by(Assignment.created_at, Assignment.id)
+    ):
+        if assignment.practice_id in library:
+            active.setdefault(assignment.client_id, []).append(assignment)
+    return active
+
+
+def _existing_prompts(
+    session: Session, ids: list[uuid.UUID], now: datetime, horizon: timedelta
+) -> dict[uuid.UUID, list[Prompt]]:
+    """The chunk's prompts from a day ago to the horizon, per client."""
+    existing: dict[uuid.UUID, list[Prompt]] = {}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # psycopg prepares a statement after five runs, and PostgreSQL may then keep one
+        # generic plan for it. Chosen while the prompts table was small, that plan is a
+        # sequential scan: on a first pass over 100,000 clients this query took 37 s of 106 s
+        # as the table grew. A custom plan costs about a millisecond a chunk.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    for prompt in session.exec(
+        select(Prompt).where(
+            Prompt.client_id.in_(ids),
+            Prompt.scheduled_at >= now - timedelta(days=1),
+            Prompt.scheduled_at < now + horizon,
+        )
+    ):
+        existing.setdefault(prompt.client_id, []).append(prompt)
+    if postgres:
+        # The caller's inserts keep their prepared plan (custom-planning each row doubled them).
+        session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
+    return existing
 
 
 def plan_all(

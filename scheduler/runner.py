@@ -15,7 +15,8 @@ from sqlmodel import Session
 from care.tables import SchedulerBeat
 from care.types import utcnow
 from practices import Library
-from scheduler.dispatch import MAX_PROMPTS, Channels, dispatch_once
+from scheduler.channels.base import Channels
+from scheduler.dispatch.once import MAX_PROMPTS, dispatch_once
 from scheduler.notify import email_alerts, send_reminders
 from scheduler.planner import plan_all
 

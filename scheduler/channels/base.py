@@ -1,11 +1,13 @@
-"""What every delivery channel shares: the message it sends and the result it reports."""
+"""What every delivery channel shares: the message it sends and the result it reports; and the
+set of channels a dispatcher is given."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from care.vocab import ALERT_SEVERITIES, ROUTINE, Severity
+
 KINDS = ("prompt", "reminder", "alert", "notice")
-SEVERITIES = ("urgent", "routine")
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Message:
     alert_text: str = ""
     client_name: str = ""
     # Optional extras the caller can fill in; texts read well without them.
-    severity: Literal["urgent", "routine"] = "routine"  # alerts only, as care.alerts stores it
+    severity: Severity = ROUTINE  # alerts only, as care stores it on the alert
     expires_local_text: str = ""  # e.g. "10:30", for the reminder's "still here until ..."
     settings_url: str = ""  # where a client turns these messages off (also List-Unsubscribe)
 
@@ -43,7 +45,7 @@ class Message:
         text: str,
         now: datetime,
         client_name: str = "",
-        severity: Literal["urgent", "routine"] = "routine",
+        severity: Severity = ROUTINE,
     ) -> "Message":
         """A message that is not a practice prompt: an alert to a therapist, a notice about
         an account. The practice fields stay empty."""
@@ -69,7 +71,7 @@ class Message:
         # A wrong kind or a naive time would surface much later as a confusing email: stop here.
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {self.kind!r})")
-        if self.severity not in SEVERITIES:
+        if self.severity not in ALERT_SEVERITIES:
             raise ValueError(f"severity must be urgent or routine (got {self.severity!r})")
         if self.expires_at.utcoffset() is None:
             raise ValueError("expires_at must be an aware UTC datetime")
@@ -102,3 +104,13 @@ class Channel(Protocol):
     def send(self, message: Message, /, **kwargs: Any) -> DeliveryResult:
         """Try to deliver `message` once; never raise for delivery problems, report them."""
         ...
+
+
+@dataclass
+class Channels:
+    """The channels a dispatcher uses; the in-app inbox is the prompts table, email and
+    webhooks are optional."""
+
+    base_url: str
+    email: Channel | None = None
+    webhook: Channel | None = None

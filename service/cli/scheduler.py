@@ -11,9 +11,9 @@ from service.library import library
 
 def channels():
     """The delivery channels configured for this deployment."""
+    from scheduler.channels.base import Channels
     from scheduler.channels.email import EmailChannel
     from scheduler.channels.webhook import WebhookChannel
-    from scheduler.dispatch import Channels
 
     settings = current_app.config["HEARTH_SETTINGS"]
     email = EmailChannel.from_settings(settings.smtp) if settings.smtp else None
@@ -65,7 +65,7 @@ def plan_command():
 @with_appcontext
 def dispatch_command(limit: int):
     """Deliver the prompts that are due now, once."""
-    from scheduler.dispatch import dispatch_once
+    from scheduler.dispatch.once import dispatch_once
     from scheduler.runner import worker_name
 
     result = dispatch_once(

@@ -1,7 +1,6 @@
 """The words of prompt, reminder and alert emails: language rules, escaping, links."""
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +9,8 @@ import pytest
 from practices.language import language_problems
 from scheduler.channels import text
 from scheduler.channels.base import Channel, DeliveryResult, Message
-from scheduler.channels.inbox import InboxChannel
+from scheduler.channels.email import EmailChannel
+from scheduler.channels.webhook import WebhookChannel
 
 OPEN_URL = "https://hearth.test/practice/p-123"
 SETTINGS_URL = "https://hearth.test/settings"
@@ -176,9 +176,9 @@ def test_message_keeps_expiry_in_utc():
     assert expires == paris and expires.tzinfo is UTC and expires.hour == 9
 
 
-def test_inbox_channel_needs_no_network():
-    message = make_message()
-    result = InboxChannel().send(message)
-    assert result == DeliveryResult("ok", "in the in-app inbox as prompt p-123") and result.ok
-    assert isinstance(InboxChannel(), Channel) and InboxChannel.name == "inbox"
-    assert InboxChannel().send(replace(message, kind="reminder")).ok
+def test_every_channel_follows_the_one_protocol():
+    # The in-app inbox is the prompts table itself (scheduler.dispatch), not a channel.
+    assert isinstance(EmailChannel("smtp.test", 25, "h <h@x.test>"), Channel)
+    assert isinstance(WebhookChannel(), Channel)
+    assert (EmailChannel.name, WebhookChannel.name) == ("email", "webhook")
+    assert DeliveryResult("ok", "accepted").ok and not DeliveryResult("retry", "later").ok

@@ -8,8 +8,8 @@ from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
 from care.tables import Alert
+from scheduler.channels.base import Channels
 from scheduler.channels.email import EmailChannel
-from scheduler.dispatch import Channels
 from scheduler.notify import email_alerts
 from tests.pg import free_port
 

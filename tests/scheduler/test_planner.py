@@ -10,8 +10,10 @@ import pytest
 from sqlmodel import Session, select
 
 from care.tables import Client, Prompt
+from care.vocab import PromptStatus
 from practices import default_library
-from scheduler.dispatch import Channels, dispatch_once
+from scheduler.channels.base import Channels
+from scheduler.dispatch.once import dispatch_once
 from scheduler.planner import plan_client
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -53,7 +55,7 @@ def _planned(app, patient, now=NOW):
                 select(Prompt)
                 .where(
                     Prompt.client_id == uuid.UUID(patient.client_id),
-                    Prompt.status == "planned",
+                    Prompt.status == PromptStatus.PLANNED,
                     Prompt.scheduled_at >= now,
                     Prompt.scheduled_at < now + timedelta(hours=36),
                 )
@@ -94,7 +96,7 @@ def test_a_hold_cancels_planned_prompts_and_plans_none(app, client, therapist, p
     assert _planned(app, patient)
     client.post("/api/v1/me/checkins", headers=patient.headers, json={"distress": 9})
     with _db(app) as session:
-        left = session.exec(select(Prompt).where(Prompt.status == "planned")).all()
+        left = session.exec(select(Prompt).where(Prompt.status == PromptStatus.PLANNED)).all()
     assert left == []
     result = _plan(app, patient)
     assert result.created == 0 and _planned(app, patient) == []
@@ -174,7 +176,7 @@ def test_inbox_dispatch_open_and_complete(app, client, therapist, patient):
     inbox = client.get("/api/v1/me/prompts", headers=patient.headers).json["items"]
     assert [p["id"] for p in inbox] == [str(first.id)]
     opened = client.post(f"/api/v1/me/prompts/{first.id}/opened", headers=patient.headers)
-    assert opened.status_code == 200 and opened.json["status"] == "opened"
+    assert opened.status_code == 200 and opened.json["status"] == PromptStatus.OPENED
     started = client.post(
         "/api/v1/me/sessions",
         headers=patient.headers,
@@ -188,7 +190,7 @@ def test_inbox_dispatch_open_and_complete(app, client, therapist, patient):
     listed = client.get(
         f"/api/v1/clients/{patient.client_id}/prompts", headers=therapist.headers
     ).json["items"]
-    assert {p["id"]: p["status"] for p in listed}[str(first.id)] == "completed"
+    assert {p["id"]: p["status"] for p in listed}[str(first.id)] == PromptStatus.COMPLETED
 
 
 def test_unsent_prompts_expire_and_are_never_sent_late(app, client, therapist, patient):
@@ -207,7 +209,7 @@ def test_unsent_prompts_expire_and_are_never_sent_late(app, client, therapist, p
         )
     assert result.sent == 0 and result.expired >= 1
     with _db(app) as session:
-        assert session.get(Prompt, first.id).status == "expired"
+        assert session.get(Prompt, first.id).status == PromptStatus.EXPIRED
 
 
 def test_another_clients_prompt_is_404(app, client, therapist, patient):

@@ -16,10 +16,13 @@ from sqlmodel import Session, select
 
 from care.delivery import secrets
 from care.tables import Client, Prompt, WebhookEndpoint
+from care.vocab import PromptStatus
 from practices import default_library
+from scheduler.channels.base import Channels
 from scheduler.channels.email import EmailChannel
 from scheduler.channels.webhook import WebhookChannel
-from scheduler.dispatch import ENDPOINT_FAILURE_LIMIT, Channels, dispatch_once
+from scheduler.dispatch.deliver import ENDPOINT_FAILURE_LIMIT
+from scheduler.dispatch.once import dispatch_once
 from tests.conftest import settings_env
 from tests.pg import free_port
 from tests.scheduler.receiver import WebhookReceiver
@@ -45,7 +48,10 @@ def _due_prompt(app, patient):
     with app.app_context(), Session(db.engine(), expire_on_commit=False) as session:
         prompt = session.exec(
             select(Prompt)
-            .where(Prompt.client_id == uuid.UUID(patient.client_id), Prompt.status == "planned")
+            .where(
+                Prompt.client_id == uuid.UUID(patient.client_id),
+                Prompt.status == PromptStatus.PLANNED,
+            )
             .order_by(Prompt.scheduled_at)
         ).first()
         now = datetime.now(UTC)
@@ -156,7 +162,9 @@ def test_a_failing_endpoint_is_marked_and_holds_nothing_up(app, client, therapis
         for attempt in range(ENDPOINT_FAILURE_LIMIT + 1):
             _due_prompt(app, patient)
             with Session(db.engine(), expire_on_commit=False) as session:
-                for prompt in session.exec(select(Prompt).where(Prompt.status == "planned")):
+                for prompt in session.exec(
+                    select(Prompt).where(Prompt.status == PromptStatus.PLANNED)
+                ):
                     prompt.next_attempt_at = None
                     session.add(prompt)
                 session.commit()

@@ -1,6 +1,6 @@
 """A dispatcher process for the crash and concurrency tests: dispatch until nothing is due.
 
-Usage: python -m tests.scheduler.dispatch_worker DATABASE_URL SECRET_KEY NAME [LEASE_SECONDS]
+Usage: python -m tests.scheduler.dispatch.worker DATABASE_URL SECRET_KEY NAME [LEASE_SECONDS]
 """
 
 import sys
@@ -12,9 +12,11 @@ from sqlmodel import Session, select
 from care.db import make_engine
 from care.delivery import secrets
 from care.tables import Prompt
+from care.vocab import PromptStatus
 from practices import default_library
+from scheduler.channels.base import Channels
 from scheduler.channels.webhook import WebhookChannel
-from scheduler.dispatch import Channels, dispatch_once
+from scheduler.dispatch.once import dispatch_once
 
 
 def main(url: str, secret_key: str, name: str, lease_seconds: float = 2.0) -> int:
@@ -36,7 +38,9 @@ def main(url: str, secret_key: str, name: str, lease_seconds: float = 2.0) -> in
         if result.claimed == 0:
             with Session(engine) as session:
                 left = session.exec(
-                    select(Prompt.id).where(Prompt.status.in_(("planned", "sending")))
+                    select(Prompt.id).where(
+                        Prompt.status.in_((PromptStatus.PLANNED, PromptStatus.SENDING))
+                    )
                 ).first()
             if left is None:
                 return 0

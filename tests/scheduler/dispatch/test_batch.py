@@ -12,11 +12,14 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from care.tables import Assignment, Client, DeliveryLog, Prompt
+from care.vocab import PromptStatus
 from practices import default_library
-from scheduler import batch
-from scheduler.batch import Claimed, claim, settle
-from scheduler.channels.base import DeliveryResult
-from scheduler.dispatch import Channels, deliver, dispatch_once
+from scheduler.channels.base import Channels, DeliveryResult
+from scheduler.dispatch import batch
+from scheduler.dispatch.batch import claim
+from scheduler.dispatch.decide import settle
+from scheduler.dispatch.deliver import deliver
+from scheduler.dispatch.once import dispatch_once
 from tests.conftest import make_person
 from tests.records import due_prompt_row
 
@@ -104,7 +107,7 @@ def test_one_call_delivers_every_due_prompt_not_just_one_batch(app, patient):
     result = _dispatch(app)
     assert (result.claimed, result.sent) == (120, 120)
     prompts = _prompts(app, ids)
-    assert {p.status for p in prompts.values()} == {"sent"}
+    assert {p.status for p in prompts.values()} == {PromptStatus.SENT}
     assert all(p.attempts == 1 and p.sent_at == NOW for p in prompts.values())
     assert all(p.claimed_by == "" and p.lease_until is None for p in prompts.values())
     # In the inbox (sent, with sent_at) and nothing written twice: no outside channel ran.
@@ -117,10 +120,10 @@ def test_max_prompts_bounds_one_call(app, patient):
     first = _dispatch(app, limit=50, max_prompts=70)
     assert (first.claimed, first.sent) == (70, 70)
     statuses = [p.status for p in _prompts(app, ids).values()]
-    assert statuses.count("sent") == 70 and statuses.count("planned") == 50
+    assert statuses.count(PromptStatus.SENT) == 70 and statuses.count(PromptStatus.PLANNED) == 50
     second = _dispatch(app, limit=50, max_prompts=70)
     assert (second.claimed, second.sent) == (50, 50)
-    assert {p.status for p in _prompts(app, ids).values()} == {"sent"}
+    assert {p.status for p in _prompts(app, ids).values()} == {PromptStatus.SENT}
 
 
 @pytest.mark.parametrize(
@@ -149,9 +152,9 @@ def test_a_held_client_in_a_batch_is_cancelled_and_its_neighbours_are_sent(
     result = _dispatch(app, limit=25)  # the two clients' prompts share batches
     assert (result.claimed, result.sent, result.cancelled) == (60, 30, 30)
     prompts = _prompts(app, held + fine)
-    assert all(prompts[i].status == "cancelled" for i in held)
+    assert all(prompts[i].status == PromptStatus.CANCELLED for i in held)
     assert all(prompts[i].last_error == reason and prompts[i].sent_at is None for i in held)
-    assert all(prompts[i].status == "sent" and prompts[i].sent_at == NOW for i in fine)
+    assert all(prompts[i].status == PromptStatus.SENT and prompts[i].sent_at == NOW for i in fine)
 
 
 def test_a_retried_prompt_keeps_its_first_inbox_time_and_its_sent_channels(app, patient):
@@ -164,7 +167,7 @@ def test_a_retried_prompt_keeps_its_first_inbox_time_and_its_sent_channels(app, 
     result = _dispatch(app, Channels(base_url="http://h", email=email))
     assert result.sent == 1 and email.sent == []  # the email went out on the first attempt
     prompt = _prompts(app, [prompt_id])[prompt_id]
-    assert (prompt.status, prompt.attempts, prompt.sent_at) == ("sent", 2, first_sent)
+    assert (prompt.status, prompt.attempts, prompt.sent_at) == (PromptStatus.SENT, 2, first_sent)
     assert _log(app) == [(prompt_id, "email", "ok")]
 
 
@@ -184,7 +187,7 @@ def test_email_prompts_go_out_once_beside_inbox_only_neighbours(app, therapist, 
     assert (result.claimed, result.sent) == (80, 80)
     assert sorted(email.sent) == sorted(str(i) for i in emailed)
     prompts = _prompts(app, emailed + inbox_only)
-    assert {p.status for p in prompts.values()} == {"sent"}
+    assert {p.status for p in prompts.values()} == {PromptStatus.SENT}
     assert all(p.attempts == 1 and p.claimed_by == "" for p in prompts.values())
     assert all(p.sent_at == NOW for p in prompts.values())
     assert sorted(_log(app)) == sorted((i, "email", "ok") for i in emailed)
@@ -203,7 +206,7 @@ def test_a_lost_lease_does_not_overwrite_the_worker_that_took_over(app, patient)
     result = _dispatch(app, Channels(base_url="http://h", email=email), worker="A")
     assert (result.claimed, result.sent, result.lost) == (1, 0, 1)
     prompt = _prompts(app, [prompt_id])[prompt_id]
-    assert (prompt.status, prompt.claimed_by) == ("sending", "B")
+    assert (prompt.status, prompt.claimed_by) == (PromptStatus.SENDING, "B")
     assert prompt.lease_until is not None and prompt.sent_at is None
     # What A's channel did is on record; the status (and sent_at) are B's to write.
     assert _log(app) == [(prompt_id, "email", "ok")]
@@ -228,7 +231,7 @@ def test_a_prompt_reclaimed_before_delivery_is_left_to_its_new_worker(app, patie
         )
     assert verdict == "skipped" and email.sent == []
     prompt = _prompts(app, [prompt_id])[prompt_id]
-    assert (prompt.status, prompt.claimed_by) == ("sending", "B")
+    assert (prompt.status, prompt.claimed_by) == (PromptStatus.SENDING, "B")
     assert _log(app) == []
 
 
@@ -246,7 +249,9 @@ def test_a_batch_that_fails_before_commit_leaves_every_prompt_as_it_was(app, pat
     with pytest.raises(RuntimeError):
         _dispatch(app)
     prompts = _prompts(app, ids)
-    assert {(p.status, p.attempts, p.claimed_by) for p in prompts.values()} == {("planned", 0, "")}
+    assert {(p.status, p.attempts, p.claimed_by) for p in prompts.values()} == {
+        (PromptStatus.PLANNED, 0, "")
+    }
     assert _log(app) == []
     monkeypatch.undo()
     assert _dispatch(app).sent == 30
@@ -260,7 +265,7 @@ def test_the_runner_tick_drains_more_than_one_call(app, patient, monkeypatch):
     scheduler = runner.build(_engine(app), default_library(), Channels(base_url="http://h"))
     scheduler.get_job("dispatch").func()
     prompts = _prompts(app, ids).values()
-    assert {p.status for p in prompts} == {"sent"} and all(p.sent_at for p in prompts)
+    assert {p.status for p in prompts} == {PromptStatus.SENT} and all(p.sent_at for p in prompts)
 
 
 def test_the_runner_ticks_log_what_they_did(app, patient, caplog):
@@ -275,40 +280,3 @@ def test_the_runner_ticks_log_what_they_did(app, patient, caplog):
     records = {r.getMessage(): r for r in caplog.records if r.name == "hearth.scheduler"}
     assert records["planned"].clients >= 1
     assert records["dispatched"].prompts_sent == 3
-
-
-# --- the pure decision -----------------------------------------------------------------
-
-
-def _claimed(**fields) -> Claimed:
-    return Claimed(id=uuid.uuid4(), expires_at=NOW + timedelta(hours=1), **fields)
-
-
-def test_settle_expired_before_anything_else():
-    late = Claimed(id=uuid.uuid4(), expires_at=NOW, on_hold=True, email=True)
-    assert settle(late, NOW) == ("expired", "")
-
-
-@pytest.mark.parametrize(
-    ("fields", "reason"),
-    [
-        ({"client": False}, "the client no longer exists"),
-        ({"on_hold": True}, "the client is on hold"),
-        ({"dose_paused": True}, "the therapist paused practice"),
-        ({"assignment_live": False}, "the assignment was paused or ended"),
-    ],
-)
-def test_settle_cancels_unwanted_prompts_with_the_reason(fields, reason):
-    assert settle(_claimed(email=True, **fields), NOW) == ("cancelled", reason)
-
-
-def test_settle_finishes_inbox_only_prompts_and_hands_on_the_rest():
-    assert settle(_claimed(), NOW) == ("sent", "")
-    assert settle(_claimed(email=True), NOW) == ("outside", "")
-    assert settle(_claimed(email=True, done=frozenset({"email:"})), NOW) == ("sent", "")
-    hooks = frozenset({"e1", "e2"})
-    assert settle(_claimed(endpoints=hooks), NOW) == ("outside", "")
-    partly = frozenset({"webhook:e1"})
-    assert settle(_claimed(endpoints=hooks, done=partly), NOW) == ("outside", "")
-    both = frozenset({"webhook:e1", "webhook:e2"})
-    assert settle(_claimed(endpoints=hooks, done=both), NOW) == ("sent", "")

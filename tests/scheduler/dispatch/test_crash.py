@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from care.db import make_engine
 from care.delivery import secrets
 from care.tables import Assignment, Client, Prompt, User, WebhookEndpoint
+from care.vocab import PromptStatus
 from tests.conftest import BACKENDS, SECRET, _truncate
 from tests.records import due_prompt_row
 from tests.scheduler.receiver import WebhookReceiver
@@ -24,7 +25,7 @@ from tests.scheduler.receiver import WebhookReceiver
 pytestmark = pytest.mark.skipif(
     "postgresql" not in BACKENDS, reason="the crash and concurrency tests need PostgreSQL"
 )
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WEBHOOK_SECRET = "whsec_test_secret_for_the_crash_test"
 
 
@@ -80,7 +81,7 @@ def _seed(url: str, count: int, receiver_url: str) -> set[str]:
 def _worker(url: str, name: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.scheduler.dispatch_worker", url, SECRET, name, "2"],
+        [sys.executable, "-m", "tests.scheduler.dispatch.worker", url, SECRET, name, "2"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -100,7 +101,9 @@ def _statuses(url: str) -> dict[str, int]:
 def _sent_keys(url: str) -> set[str]:
     engine = make_engine(url)
     with Session(engine) as session:
-        keys = set(session.exec(select(Prompt.idempotency_key).where(Prompt.status == "sent")))
+        keys = set(
+            session.exec(select(Prompt.idempotency_key).where(Prompt.status == PromptStatus.SENT))
+        )
     engine.dispose()
     return keys
 
@@ -120,7 +123,7 @@ def test_a_killed_dispatcher_loses_nothing(pg_url):
         second = _worker(pg_url, "survivor")
         output = second.communicate(timeout=150)[0].decode()
         assert second.returncode == 0, output[-2000:]
-        assert _statuses(pg_url) == {"sent": 2000}
+        assert _statuses(pg_url) == {PromptStatus.SENT: 2000}
         assert _sent_keys(pg_url) == keys
         # Every prompt reached the receiver, each signature verified, and every key was
         # processed once: a redelivery after the kill carries the same key, so the receiver
@@ -138,6 +141,6 @@ def test_two_dispatchers_at_once_send_nothing_twice(pg_url):
         workers = [_worker(pg_url, "left"), _worker(pg_url, "right")]
         outputs = [w.communicate(timeout=150)[0].decode() for w in workers]
         assert [w.returncode for w in workers] == [0, 0], outputs
-        assert _statuses(pg_url) == {"sent": 1000}
+        assert _statuses(pg_url) == {PromptStatus.SENT: 1000}
         assert len(receiver.requests) == 1000 and receiver.duplicates() == []
         assert set(receiver.keys_processed) == keys

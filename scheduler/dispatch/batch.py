@@ -3,11 +3,11 @@
 Claim: FOR UPDATE OF prompts SKIP LOCKED on PostgreSQL (several dispatchers at once; the rows
 stay locked until the batch commits), a guarded conditional UPDATE per row on SQLite (where
 FOR UPDATE compiles to nothing: run one dispatcher there). Then `settle`, a plain function,
-decides each prompt: expired, cancelled (re-checked at send time: hold, pause, assignment),
-sent (the inbox is its only channel: the prompt row is the inbox, so 'sent' with its sent_at
-is the delivery), or outside (an email or webhook is still owed: it leaves the batch as
-'sending' under this worker's lease, for `scheduler.dispatch.deliver`). One UPDATE per
-outcome, then commit; a crash before the commit rolls the whole batch back."""
+decides each prompt (scheduler.dispatch.decide): expired, cancelled (re-checked at send time:
+hold, pause, assignment), sent (the inbox is its only channel: the prompt row is the inbox, so
+'sent' with its sent_at is the delivery), or outside (an email or webhook is still owed: it
+leaves the batch as 'sending' under this worker's lease, for `scheduler.dispatch.deliver`).
+One UPDATE per outcome, then commit; a crash before the commit rolls the whole batch back."""
 
 import uuid
 from collections import defaultdict
@@ -24,6 +24,8 @@ from sqlmodel import Session
 
 from care.tables import Assignment, Client, DeliveryLog, Prompt, User, WebhookEndpoint
 from care.types import UTCDateTime, utcnow
+from care.vocab import PromptStatus
+from scheduler.dispatch.decide import OUTSIDE, Claimed, settle
 
 LEASE = timedelta(minutes=2)
 PROMPTS = Prompt.__table__
@@ -35,56 +37,11 @@ LOG = DeliveryLog.__table__
 NONE: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """What settling needs to know of one claimed prompt: plain data, read in the batch."""
-
-    id: uuid.UUID
-    expires_at: datetime
-    client: bool = True  # the client record still exists
-    on_hold: bool = False
-    dose_paused: bool = False
-    assignment_live: bool = True  # exists, active, not deleted
-    email: bool = False  # an email would go out: channel on, client opted in, active address
-    endpoints: frozenset[str] = frozenset()  # the therapist's active, non-failing endpoint ids
-    done: frozenset[str] = frozenset()  # channels that had it: "inbox:", "email:", "webhook:<id>"
-
-
-def unwanted(client: bool, on_hold: bool, dose_paused: bool, assignment_live: bool) -> str | None:
-    """Why a claimed prompt must not go out now (re-checked at send time), or None."""
-    if not client:
-        return "the client no longer exists"
-    if on_hold:
-        return "the client is on hold"
-    if dose_paused:
-        return "the therapist paused practice"
-    if not assignment_live:
-        return "the assignment was paused or ended"
-    return None
-
-
-def settle(prompt: Claimed, now: datetime) -> tuple[str, str]:
-    """What becomes of a claimed prompt: ('expired' | 'cancelled' | 'sent' | 'outside', why).
-
-    'sent' means the inbox is its only channel left, so the batch can finish it; 'outside'
-    means an email or webhook is still owed, which `deliver` sends after the batch commits."""
-    if prompt.expires_at <= now:
-        return "expired", ""
-    reason = unwanted(prompt.client, prompt.on_hold, prompt.dose_paused, prompt.assignment_live)
-    if reason:
-        return "cancelled", reason
-    if prompt.email and "email:" not in prompt.done:
-        return "outside", ""
-    if any(f"webhook:{e}" not in prompt.done for e in prompt.endpoints):
-        return "outside", ""
-    return "sent", ""
-
-
 def _due():
     """Due now (`:now`): planned, in its window, and not waiting for a retry."""
     now = bindparam("now", type_=UTCDateTime())
     return (
-        PROMPTS.c.status == "planned",
+        PROMPTS.c.status == PromptStatus.PLANNED,
         PROMPTS.c.scheduled_at <= now,
         PROMPTS.c.expires_at > now,
         PROMPTS.c.next_attempt_at.is_(None) | (PROMPTS.c.next_attempt_at <= now),
@@ -132,7 +89,7 @@ def _statements(postgresql: bool, with_email: bool) -> _Statements:
         batch = batch.where(_among(p.id, False))
     when = bindparam("now", type_=UTCDateTime())
     claimed = {
-        "status": "sending",
+        "status": PromptStatus.SENDING,
         "claimed_by": bindparam("worker"),
         "lease_until": bindparam("lease", type_=UTCDateTime()),
         "updated_at": when,
@@ -143,8 +100,12 @@ def _statements(postgresql: bool, with_email: bool) -> _Statements:
     if postgresql:
         finished["attempts"] = p.attempts + 1
     finish = {
-        "sent": {**finished, "status": "sent", "sent_at": func.coalesce(p.sent_at, when)},
-        "outside": claimed,
+        PromptStatus.SENT: {
+            **finished,
+            "status": PromptStatus.SENT,
+            "sent_at": func.coalesce(p.sent_at, when),
+        },
+        OUTSIDE: claimed,
         "other": {**finished, "status": bindparam("outcome"), "last_error": bindparam("reason")},
     }
     finish = {
@@ -154,7 +115,7 @@ def _statements(postgresql: bool, with_email: bool) -> _Statements:
     return _Statements(
         due_ids=core_select(p.id).where(*_due()).order_by(p.scheduled_at).limit(size),
         claim_one=update(PROMPTS)
-        .where(p.id == bindparam("prompt"), p.status == "planned")
+        .where(p.id == bindparam("prompt"), p.status == PromptStatus.PLANNED)
         .values(**claimed),
         batch=batch,
         done=core_select(LOG.c.prompt_id, LOG.c.channel, LOG.c.endpoint_id).where(
@@ -187,7 +148,7 @@ def claim(
         due = sql.due_ids.with_for_update(skip_locked=True)
         ids = list(session.execute(due, params).scalars())
         if ids:
-            session.execute(sql.finish["outside"], {**params, "ids": ids})
+            session.execute(sql.finish[OUTSIDE], {**params, "ids": ids})
     else:
         ids = _claim_each(session, sql, params)
     session.commit()
@@ -265,7 +226,7 @@ def settle_batch(
     batch = Batch(claimed=len(rows))
     for (outcome, reason), group in groups.items():
         batch.counts[outcome] = batch.counts.get(outcome, 0) + len(group)
-        if outcome == "outside":
+        if outcome == OUTSIDE:
             batch.outside.extend(group)
             if not postgresql:
                 continue  # SQLite: already 'sending' with our lease
