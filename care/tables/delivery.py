@@ -42,7 +42,6 @@ class Prompt(SQLModel, table=True):
     sent_at: datetime | None = _when(default=None, nullable=True)
     opened_at: datetime | None = _when(default=None, nullable=True)
     completed_at: datetime | None = _when(default=None, nullable=True)
-    reminder_at: datetime | None = _when(default=None, nullable=True)
     reminder_sent_at: datetime | None = _when(default=None, nullable=True)
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = _when(default_factory=utcnow)
