@@ -323,9 +323,11 @@ def run_workers(target, url: str, processes: int, label: str) -> dict:
 
 def verify(url: str, count: int, ours: bool) -> str:
     """Check that every prompt was sent exactly once; returns a one-line verdict."""
+    from care.vocab import PromptStatus
+
     statuses = dict(sql(url, "SELECT status, count(*) FROM prompts GROUP BY status"))
     problems = []
-    if statuses != {"sent": count}:
+    if statuses != {PromptStatus.SENT: count}:
         problems.append(f"statuses {statuses}")
     if ours:
         (claims,) = sql(url, "SELECT count(*) FROM prompts WHERE attempts <> 1 OR sent_at IS NULL")

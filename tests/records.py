@@ -7,6 +7,7 @@ from datetime import timedelta
 from care.db import session_scope
 from care.tables import Prompt
 from care.types import utcnow
+from care.vocab import PromptStatus
 
 
 def sent_prompt(app, client_id: str, assignment_id: str, slot: str = "test-slot") -> uuid.UUID:
@@ -24,7 +25,7 @@ def sent_prompt(app, client_id: str, assignment_id: str, slot: str = "test-slot"
             practice_id="self-compassion-break",
             level=1,
             idempotency_key=uuid.uuid4().hex,
-            status="sent",
+            status=PromptStatus.SENT,
             sent_at=now - timedelta(minutes=1),
         )
         session.add(prompt)
@@ -45,7 +46,7 @@ def due_prompt_row(client_id: uuid.UUID, assignment_id: uuid.UUID, n: int, now, 
         "practice_id": "watching-kindness",
         "level": 1,
         "idempotency_key": uuid.uuid4().hex,
-        "status": "planned",
+        "status": PromptStatus.PLANNED,
         "attempts": 0,
         "substituted": False,
         "claimed_by": "",

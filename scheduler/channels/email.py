@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 
-from scheduler.channels import text
+from scheduler.channels import wording
 from scheduler.channels.base import DeliveryResult, Message
 
 DEFAULT_SENDER = "hearth <no-reply@localhost>"
@@ -31,7 +31,7 @@ def build(message: Message, sender: str) -> EmailMessage:
     """The complete email for `message` (raises ValueError when the recipient is unusable)."""
     if not message.recipient_email:
         raise ValueError("this person has no email address on file")
-    subject, plain, html = text.render(message)
+    subject, plain, html = wording.render(message)
     mail = EmailMessage(policy=SMTP)
     mail["From"] = sender
     # Address() refuses line breaks and malformed addresses, so no header can be injected.
@@ -48,7 +48,7 @@ def build(message: Message, sender: str) -> EmailMessage:
     if message.kind == "alert":
         if message.severity == "urgent":
             mail["Importance"] = "high"
-    elif text.web_link(message.settings_url):
+    elif wording.web_link(message.settings_url):
         # The settings page is not an RFC 8058 one-click endpoint, so no List-Unsubscribe-Post.
         mail["List-Unsubscribe"] = f"<{message.settings_url.strip()}>"
     mail.set_content(plain)

@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from practices.language import language_problems
 from scheduler.channels.base import Channel
 from scheduler.channels.email import DEFAULT_SENDER, EmailChannel, message_id
-from tests.scheduler.test_channels_text import OPEN_URL, SETTINGS_URL, make_alert, make_message
+from tests.scheduler.test_channels_wording import OPEN_URL, SETTINGS_URL, make_alert, make_message
 
 SENDER = "hearth <no-reply@hearth.test>"
 

@@ -19,7 +19,7 @@ from scheduler.channels.webhook import (
     verify,
 )
 from tests.scheduler.receiver import WebhookReceiver, signature_ok
-from tests.scheduler.test_channels_text import make_message
+from tests.scheduler.test_channels_wording import make_message
 
 SECRET = "whsec-test-0123456789"
 

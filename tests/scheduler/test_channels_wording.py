@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from practices.language import language_problems
-from scheduler.channels import text
+from scheduler.channels import wording
 from scheduler.channels.base import Channel, DeliveryResult, Message
 from scheduler.channels.email import EmailChannel
 from scheduler.channels.webhook import WebhookChannel
@@ -55,7 +55,7 @@ def make_alert(**overrides) -> Message:
 
 def client_texts(message: Message) -> list[str]:
     """[subject, plain, html] for `message`."""
-    return list(text.render(message))
+    return list(wording.render(message))
 
 
 VARIANTS = [
@@ -95,7 +95,7 @@ def test_reminder_is_gentle_and_says_it_is_the_only_one():
 
 
 def test_reminder_without_expiry_text_still_reads_well():
-    plain = text.reminder_plain(make_message(kind="reminder", expires_local_text=""))
+    plain = wording.reminder_plain(make_message(kind="reminder", expires_local_text=""))
     assert "still here for a little while" in plain and "until ." not in plain
 
 
@@ -110,7 +110,7 @@ def test_client_texts_say_how_to_turn_emails_off(kind):
 
 def test_html_is_escaped_accessible_and_loads_nothing():
     message = make_message(recipient_name="<b>Sam</b> & co", practice_title='Rest "here" <now>')
-    html = text.prompt_html(message)
+    html = wording.prompt_html(message)
     assert "<b>Sam" not in html and "&lt;b&gt;Sam&lt;/b&gt; &amp; co" in html
     assert "&lt;now&gt;" in html and "&quot;here&quot;" in html
     assert '<html lang="en">' in html and "<title>" in html and '<meta charset="utf-8">' in html
@@ -121,15 +121,15 @@ def test_html_is_escaped_accessible_and_loads_nothing():
 
 
 def test_only_web_links_become_links():
-    html = text.prompt_html(make_message(open_url="javascript:alert(1)", settings_url="data:x"))
+    html = wording.prompt_html(make_message(open_url="javascript:alert(1)", settings_url="data:x"))
     assert "href" not in html and "javascript" not in html
-    assert text.web_link(" https://a.test/x ") == "https://a.test/x"
-    assert text.web_link("https:///nohost") == ""
+    assert wording.web_link(" https://a.test/x ") == "https://a.test/x"
+    assert wording.web_link("https:///nohost") == ""
 
 
 def test_subjects_are_one_line():
     message = make_message(practice_title="Rest\r\nBcc: x@y.test", recipient_name="Sam\nX")
-    for subject in (text.prompt_subject(message), text.reminder_subject(message)):
+    for subject in (wording.prompt_subject(message), wording.reminder_subject(message)):
         assert "\n" not in subject and "\r" not in subject
 
 
