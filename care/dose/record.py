@@ -11,6 +11,8 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from care.dose import fold as dosing
@@ -113,11 +115,17 @@ def _noted(record: Record, decisions: list[dosing.Decision]) -> list[dosing.Deci
 
 
 def _store(session: Session, client: Client, items: list[Item], decisions) -> list:
-    """Store the decisions whose events have none yet; return them with their rows."""
+    """Store the decisions whose events have none yet; return them with their rows.
+
+    Two requests may decide for the same client at once (a report and a dose read): each
+    decision is inserted only if no other request stored it first, so neither fails, and
+    only the one that stored it alerts for it."""
     stored = set(
         session.exec(select(DoseDecision.event_id).where(DoseDecision.client_id == client.id))
     )
     fresh = []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     # replay sorts stably by time; the gathered items are already in that order.
     for item, decision in zip(items, decisions, strict=True):
         if item.event_id in stored:
@@ -137,8 +145,16 @@ def _store(session: Session, client: Client, items: list[Item], decisions) -> li
             reasons=json.dumps([{"rule": r.rule, "text": r.text} for r in decision.reasons]),
             inputs=json.dumps(decision.inputs, default=str),
         )
-        session.add(row)
-        fresh.append((row, decision))
+        values = row.model_dump(exclude={"id"})
+        statement = (
+            insert(DoseDecision)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["client_id", "event_id"])
+            .returning(DoseDecision.id)
+        )
+        row.id = session.execute(statement).scalar()
+        if row.id is not None:
+            fresh.append((row, decision))
     return fresh
 
 
@@ -150,7 +166,6 @@ def _alert_fresh(session: Session, client: Client, fresh) -> None:
     for row, decision in fresh:
         if not decision.notify_therapist or decision.urgent:
             continue
-        session.flush()  # the row's id, for the alert's link to its decision
         repaired = REPAIR_RULE in decision.rules
         alerts.raise_alert(
             session,

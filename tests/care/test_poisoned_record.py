@@ -193,3 +193,49 @@ def test_repaired_settings_always_validate_and_lean_towards_caution():
             assert settings.max_level <= max(1, min(5, values["max_level"]))
 
     check()
+
+
+def test_two_decisions_at_once_store_each_event_once_and_alert_once(app, therapist, patient):
+    """A dose read racing a report for the same client: neither fails, nothing is doubled."""
+    import threading
+
+    from care.dose import record as dose
+    from care.tables import DoseDecision
+
+    with _session(app) as session:
+        client_id = uuid.UUID(patient.client_id)
+        now = utcnow()
+        session.add(
+            PracticeSession(
+                client_id=client_id,
+                practice_id="watching-kindness",
+                level=1,
+                pre_distress=3,
+                post_distress=8,
+                status="finished",
+                started_at=now - timedelta(minutes=5),
+                finished_at=now,
+            )
+        )
+    barrier, errors = threading.Barrier(2), []
+
+    def decide():
+        try:
+            with _session(app) as session:
+                client = session.get(Client, client_id)
+                barrier.wait(timeout=10)
+                dose.decide(session, client)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=decide) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with _session(app) as session:
+        ids = session.exec(select(DoseDecision.event_id)).all()
+        rough_alerts = session.exec(select(Alert).where(Alert.kind == "dose")).all()
+    assert len(ids) == len(set(ids))
+    assert len(rough_alerts) == 1  # R12, once
