@@ -63,12 +63,13 @@ def _practise(session, library, client, assignment, at, pre, post, backdraft=())
     from care.dose import events
     from care.dose import fold as dosing
     from care.tables import PracticeSession
+    from care.vocab import SessionStatus
 
     record = events.gather(session, client, at)
     decisions = dosing.replay(record.initial, record.events, record.started_at)
     client.dose_level = decisions[-1].level if decisions else client.start_level
     practice, level, substituted = variants.variant_now(library, client, assignment, decisions)
-    minutes = max(1, practice.variant(level).target_seconds // 60)
+    minutes = practice.variant(level).minutes
     session.add(
         PracticeSession(
             client_id=client.id,
@@ -76,7 +77,7 @@ def _practise(session, library, client, assignment, at, pre, post, backdraft=())
             practice_id=practice.id,
             level=level,
             substituted=substituted,
-            status="finished",
+            status=SessionStatus.FINISHED,
             started_at=at,
             finished_at=at + timedelta(minutes=minutes + 1),
             pre_distress=pre,
@@ -91,6 +92,7 @@ def _prompt(session, client, assignment, at, answered: bool, practice_id: str, l
     import uuid
 
     from care.tables import Prompt
+    from care.vocab import PromptStatus
 
     session.add(
         Prompt(
@@ -101,7 +103,7 @@ def _prompt(session, client, assignment, at, answered: bool, practice_id: str, l
             expires_at=at + timedelta(hours=3),
             practice_id=practice_id,
             level=level,
-            status="completed" if answered else "expired",
+            status=PromptStatus.COMPLETED if answered else PromptStatus.EXPIRED,
             idempotency_key=uuid.uuid4().hex,
             sent_at=at,
             completed_at=at + timedelta(minutes=10) if answered else None,

@@ -40,7 +40,8 @@ def _either(status: int, message: str, errors=None, headers=None):
     """problem+json under /api, the calm error page elsewhere."""
     if _wants_problem():
         return problem_response(status, message, errors=errors, headers=headers)
-    return render_template("error.html", status=status, message=message), status, headers or {}
+    page = render_template("shared/error.html", status=status, message=message)
+    return page, status, headers or {}
 
 
 def register(app: Flask) -> None:
@@ -116,7 +117,7 @@ def http_error(error: HTTPException):
     if _wants_problem():
         return problem_response(status, detail, headers=headers)
     response = error.get_response()
-    response.data = render_template("error.html", status=status, message=detail)
+    response.data = render_template("shared/error.html", status=status, message=detail)
     response.mimetype = "text/html"
     return response
 

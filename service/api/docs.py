@@ -33,7 +33,7 @@ def openapi_document():
 @docs.get("/api/docs")
 def docs_page():
     """Swagger UI over our document."""
-    return render_template("api_docs.html", available=_swagger_dir() is not None)
+    return render_template("shared/api_docs.html", available=_swagger_dir() is not None)
 
 
 @docs.get("/api/docs/assets/<path:name>")

@@ -8,14 +8,14 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from care.clients import commands as clients
-from care.errors import Invalid
 from care.schemas.practice import ScheduleIn
-from care.tables import Client, User
+from care.tables import User
 from care.types import utcnow
 from service import db
 from service.api import api
 from service.api.framework import THERAPIST
 from service.api.schemas import local_time
+from service.schedules import check_schedule
 
 
 class PreviewIn(BaseModel):
@@ -40,26 +40,6 @@ class PreviewOut(BaseModel):
     timezone: str
     prompts_per_day: int
     items: list[PreviewItem]
-
-
-def check_schedule(client: Client, schedule: ScheduleIn | None) -> None:
-    """422 naming the field when a schedule cannot work for this client."""
-    from scheduler.schedule.check import check_schedule as check
-    from scheduler.schedule.fields import ScheduleError
-    from scheduler.schedule.rrule import check_rrule
-
-    if schedule is None:
-        return
-    spec = schedule.model_dump(mode="json")
-    problems = check(spec, client.timezone, client.quiet_start, client.quiet_end)
-    if schedule.rrule:
-        try:
-            check_rrule(schedule.rrule)
-        except ScheduleError as error:
-            problems.append(("rrule", str(error)))
-    if problems:
-        named = [(f"schedule.{f}", m) for f, m in problems]
-        raise Invalid("; ".join(m for _, m in problems), problems=named)
 
 
 @api.operation(

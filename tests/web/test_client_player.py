@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.service.test_client_pages import assign, sent_prompt
+from tests.service.web.test_client_pages import assign, sent_prompt
 from tests.web.conftest import sign_in
 
 BEFORE = "How much distress are you feeling right now?"

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from service.security import CSP
-from tests.service.test_client_pages import assign
+from tests.service.web.test_client_pages import assign
 from tests.web.conftest import sign_in
 
 # What Chromium reports for a blocked inline script, style attribute or <style> element.

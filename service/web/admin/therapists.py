@@ -1,0 +1,120 @@
+"""Admin pages: therapists list, create, disable. (The deployment's crisis resources are in
+shared/crisis.py, beside the therapist's own.)"""
+
+import uuid
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from pydantic import ValidationError
+
+from care import audit
+from care.accounts import queries as account_queries
+from care.accounts import tokens
+from care.accounts import users as accounts
+from care.errors import Conflict, Invalid
+from care.schemas import UserCreate
+from service import db
+from service.web.shared.blueprint import ADMIN, THERAPIST, signed_in, web
+from service.web.shared.forms import plain
+
+_HINTS = {
+    "email": "Write a full email address, e.g. name@example.org.",
+    "name": "Write their name (at most 200 characters).",
+    "password": "Use at least 10 characters, or leave it empty to create an invitation link.",
+}
+
+
+def overview(**extra) -> dict:
+    """Every therapist with their number of clients, oldest account first."""
+    context = {
+        "therapists": [
+            {
+                "id": t.user.id,
+                "name": t.user.name or t.user.email,
+                "email": t.user.email,
+                "active": t.user.active,
+                "has_password": t.user.password_hash is not None,
+                "created": t.user.created_at.strftime("%d %b %Y"),
+                "clients": t.clients,
+            }
+            for t in account_queries.therapists(db.session())
+        ],
+        "values": {"name": "", "email": ""},
+        "errors": {},
+        "created": None,
+    }
+    context.update(extra)
+    return context
+
+
+@web.route("/admin/therapists", methods=["GET", "POST"])
+@signed_in(ADMIN)
+def admin_therapists():
+    """List therapists and create one (with a password, or an invitation link shown once)."""
+    if request.method == "GET":
+        return render_template("admin/therapists.html", board=overview())
+    session = db.session()
+    values = {
+        "name": request.form.get("name", "").strip(),
+        "email": request.form.get("email", "").strip(),
+    }
+    password = request.form.get("password", "")
+    errors: dict[str, str] = {}
+    try:
+        body = UserCreate.model_validate({**values, "password": password or None})
+        user = accounts.create_user(
+            session,
+            email=body.email,
+            role=THERAPIST,
+            name=body.name,
+            password=body.password,
+            actor_id=g.page_user.id,
+        )
+    except ValidationError as problem:
+        for item in problem.errors():
+            field = str(item["loc"][0])
+            errors.setdefault(field, _HINTS.get(field, plain(item["msg"])))
+    except (Conflict, Invalid) as problem:
+        errors[problem.field or "email"] = plain(problem.message)
+    if errors:
+        session.rollback()
+        board = overview(values=values, errors=errors)
+        return render_template("admin/therapists.html", board=board), 422
+    link = None
+    if body.password is None:
+        secret, _ = accounts.invite(session, user)
+        link = f"{current_app.config['HEARTH_SETTINGS'].base_url}/welcome?code={secret}"
+    session.commit()
+    # Shown once on this response, never stored in the session cookie.
+    created = {"name": user.name, "email": user.email, "link": link}
+    return render_template("admin/therapists.html", board=overview(created=created)), 201
+
+
+@web.post("/admin/therapists/<uuid:therapist_id>/active")
+@signed_in(ADMIN)
+def admin_therapist_active(therapist_id: uuid.UUID):
+    """Disable a therapist (their sign-ins and tokens stop working) or enable them again."""
+    session = db.session()
+    therapist = accounts.get_user(session, therapist_id, role="therapist")
+    active = request.form.get("active") == "1"
+    if therapist.active != active:
+        therapist.active = active
+        if not active:
+            tokens.revoke_all(session, therapist.id, kind="api")
+        session.add(therapist)
+        audit.record(
+            session,
+            "user.update",
+            actor_id=g.page_user.id,
+            target_type="user",
+            target_id=therapist.id,
+            detail="active",
+        )
+        session.commit()
+    name = therapist.name or therapist.email
+    flash(
+        f"{name} can sign in again."
+        if active
+        else f"{name} is disabled: their sign-in and API tokens no longer work. "
+        "Their clients' records are kept."
+    )
+    return redirect(url_for("web.admin_therapists"))

@@ -1,0 +1,205 @@
+"""Client settings: timezone, quiet hours, channels, voice and pace (with a sample to listen
+to), and the name the scripts use."""
+
+from functools import cache
+from urllib.parse import quote
+from zoneinfo import available_timezones
+
+from flask import g, redirect, render_template, request, url_for
+from pydantic import ValidationError
+
+from care import audit
+from care.schemas import ClientUpdate
+from care.tables import Client
+from care.types import utcnow
+from service import db
+from service.planning import replan
+from service.web.client.common import own_client
+from service.web.shared.blueprint import CLIENT, signed_in, web
+
+RATE_RANGE = (100, 180)
+
+
+# IANA regions offered for the timezone list (legacy aliases such as US/Eastern are left out).
+ZONE_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+@cache
+def timezone_groups() -> list[tuple[str, list[str]]]:
+    """IANA zones grouped by region for the timezone list (legacy aliases left out)."""
+    groups: dict[str, list[str]] = {}
+    for name in available_timezones():
+        region = name.split("/", 1)[0]
+        if region in ZONE_REGIONS and "/" in name:
+            groups.setdefault(region, []).append(name)
+    return [(region, sorted(groups[region])) for region in ZONE_REGIONS if region in groups]
+
+
+def voice_choices(current: str | None) -> list[tuple[str, str]]:
+    """(id, name) of the English voices, the calm default first (the scripts are English)."""
+    from media.errors import MediaError
+    from media.speech.pool import list_voices
+    from media.speech.voices import DEFAULT_VOICE
+
+    try:
+        voices = list_voices()
+    except MediaError:
+        voices = []
+    english = sorted(
+        (v for v in voices if any(lang.startswith("en") for lang in v.languages)),
+        key=lambda v: (v.id != DEFAULT_VOICE, v.name),
+    )
+    choices = [(v.id, v.name) for v in english]
+    if DEFAULT_VOICE not in [vid for vid, _ in choices]:
+        choices.insert(0, (DEFAULT_VOICE, "English (Great Britain)"))
+    choices[0] = (choices[0][0], f"{choices[0][1]}, the default")
+    if current and current not in [vid for vid, _ in choices]:
+        # Another voice the therapist chose stays selectable, so saving keeps it.
+        names = {v.id: v.name for v in voices}
+        choices.append((current, names.get(current, current)))
+    return choices
+
+
+def _settings_values(client: Client) -> dict:
+    from media.speech.voices import DEFAULT_RATE, DEFAULT_VOICE
+
+    return {
+        "script_name": client.script_name or "",
+        "touch_alternative": client.touch_alternative or "",
+        "timezone": client.timezone,
+        "quiet_start": client.quiet_start.strftime("%H:%M") if client.quiet_start else "",
+        "quiet_end": client.quiet_end.strftime("%H:%M") if client.quiet_end else "",
+        "email_prompts": client.email_prompts,
+        "reminders": client.reminders,
+        "voice": client.voice or DEFAULT_VOICE,
+        "speech_rate": str(client.speech_rate or DEFAULT_RATE),
+    }
+
+
+def _sample_url(practice_id: str, voice: str, rate: str) -> str:
+    # The client's entry practice: always shared with them, always offered at level 1.
+    url = f"/api/v1/practices/{practice_id}/audio?level=1&format=mp3&voice={quote(voice)}"
+    return url + (f"&rate={rate}" if rate.isdigit() else "")
+
+
+def _settings_page(client: Client, values: dict, errors: dict, *, saved=False, status=200):
+    return render_template(
+        "client/settings.html",
+        values=values,
+        errors=errors,
+        saved=saved,
+        zones=timezone_groups(),
+        voices=voice_choices(client.voice),
+        sample=_sample_url(client.entry_practice_id, values["voice"], values["speech_rate"]),
+        rate_range=RATE_RANGE,
+    ), status
+
+
+SETTINGS_PROBLEMS = {
+    "script_name": "Please use at most 40 characters, without the signs { } < >.",
+    "touch_alternative": "Please use at most 120 characters, without the signs { } < >.",
+    "timezone": "Please choose your timezone from the list.",
+    "quiet_start": "Please write the time as hours and minutes, for example 22:00.",
+    "quiet_end": "Please write the time as hours and minutes, for example 07:00.",
+    "voice": "Please choose one of the voices in the list.",
+    "speech_rate": (
+        f"Please choose a pace from {RATE_RANGE[0]} to {RATE_RANGE[1]} words a minute "
+        "(140 is the default)."
+    ),
+}
+
+
+def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
+    """(values to show again, fields to store, errors by field); each field checked alone so
+    every problem lands next to its own field. A voice or pace the therapist set outside the
+    client's choices stays acceptable, so saving other settings never fails on it."""
+    from media.speech.voices import DEFAULT_RATE, DEFAULT_VOICE
+
+    values = {
+        name: form.get(name, "").strip()
+        for name in (
+            "script_name",
+            "touch_alternative",
+            "timezone",
+            "quiet_start",
+            "quiet_end",
+            "voice",
+            "speech_rate",
+        )
+    }
+    values["email_prompts"] = form.get("email_prompts") == "yes"
+    values["reminders"] = form.get("reminders") == "yes"
+    fields = {"email_prompts": values["email_prompts"], "reminders": values["reminders"]}
+    errors = {}
+    for name in ("script_name", "touch_alternative", "timezone", "quiet_start", "quiet_end"):
+        raw = values[name]
+        if raw == "" and name != "timezone":
+            fields[name] = None
+            continue
+        try:
+            fields[name] = getattr(ClientUpdate.model_validate({name: raw}), name)
+        except ValidationError:
+            errors[name] = SETTINGS_PROBLEMS[name]
+    if values["voice"] not in [vid for vid, _ in voice_choices(client.voice)]:
+        errors["voice"] = SETTINGS_PROBLEMS["voice"]
+    elif not (client.voice is None and values["voice"] == DEFAULT_VOICE):  # None: the default
+        fields["voice"] = values["voice"]
+    rate = int(values["speech_rate"]) if values["speech_rate"].isdigit() else None
+    if rate is None or not (RATE_RANGE[0] <= rate <= RATE_RANGE[1] or rate == client.speech_rate):
+        errors["speech_rate"] = SETTINGS_PROBLEMS["speech_rate"]
+    elif not (client.speech_rate is None and rate == DEFAULT_RATE):
+        fields["speech_rate"] = rate
+    start, end = fields.get("quiet_start"), fields.get("quiet_end")
+    if "quiet_start" not in errors and "quiet_end" not in errors:
+        if (start is None) != (end is None):
+            errors["quiet_end" if end is None else "quiet_start"] = (
+                "Please set both ends of the quiet hours, or leave both empty."
+            )
+        elif start is not None and start == end:
+            errors["quiet_end"] = (
+                "Quiet hours that start and end at the same time would cover the whole day. "
+                "Please leave some hours free for practice."
+            )
+    return values, fields, errors
+
+
+@web.route("/settings", methods=["GET", "POST"])
+@signed_in(CLIENT)
+def client_settings():
+    """Timezone, quiet hours, channels, voice and pace, and the name the scripts use."""
+    session = db.session()
+    client = own_client()
+    if request.method == "GET":
+        return _settings_page(client, _settings_values(client), {}, saved="saved" in request.args)
+    values, fields, errors = _parse_settings(request.form, client)
+    if errors:
+        return _settings_page(client, values, errors, status=422)
+    changed = [name for name, value in fields.items() if getattr(client, name) != value]
+    if changed:
+        for name in changed:
+            setattr(client, name, fields[name])
+        client.updated_at = utcnow()
+        session.add(client)
+        audit.record(
+            session,
+            "client.settings",
+            actor_id=g.page_user.id,
+            target_type="client",
+            target_id=client.id,
+            client_id=client.id,
+            detail=",".join(sorted(changed)),
+        )
+        session.commit()
+        if {"timezone", "quiet_start", "quiet_end"} & set(changed):
+            replan(client)  # new local times show at once, not at the next planning pass
+    return redirect(url_for("web.client_settings", saved=1), 303)

@@ -1,0 +1,1 @@
+"""The therapist's pages: dashboard, one client, assignments, and the practice catalogue."""
