@@ -27,15 +27,15 @@ def _check_quiet_hours(client: Client) -> None:
         problems.append(
             (
                 "quiet_end" if quiet[1] is None else "quiet_start",
-                "set both ends of the quiet hours, or neither",
+                "set both ends of the quiet hours, or leave both empty",
             )
         )
     elif quiet[0] is not None and quiet[0] == quiet[1]:
         problems.append(
             (
                 "quiet_end",
-                "quiet hours that start and end at the same time cover "
-                "the whole day; leave some hours for practice",
+                "quiet hours that start and end at the same time would cover the whole day; "
+                "leave some hours free for practice",
             )
         )
     if problems:

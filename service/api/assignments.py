@@ -9,13 +9,13 @@ from care.clients import commands as clients
 from care.delivery import prompts
 from care.schemas.practice import AssignmentCreate, AssignmentUpdate
 from care.tables import Assignment, User
+from scheduler.preview import check_schedule
 from service import db
 from service.api import api
 from service.api.schemas import ListQuery, Page, slice_page
 from service.api.shapes.practice import AssignmentOut
 from service.library import library
 from service.planning import replan
-from service.schedules import check_schedule
 
 THERAPIST = ("therapist",)
 

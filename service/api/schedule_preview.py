@@ -2,7 +2,7 @@
 time, and the check that names the field when a schedule cannot work for a client."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -10,12 +10,11 @@ from pydantic import BaseModel, Field
 from care.clients import commands as clients
 from care.schemas.practice import ScheduleIn
 from care.tables import User
-from care.types import utcnow
+from scheduler import preview as schedules
 from service import db
 from service.api import api
 from service.api.framework import THERAPIST
 from service.api.schemas import local_time
-from service.schedules import check_schedule
 
 
 class PreviewIn(BaseModel):
@@ -53,26 +52,13 @@ class PreviewOut(BaseModel):
 )
 def preview_schedule(user: User, client_id: uuid.UUID, body: PreviewIn):
     """The prompts this schedule would send over the next days, in the client's local time."""
-    from scheduler.schedule.expand import expand
-
     client = clients.get_for_therapist(db.session(), user, client_id)
-    check_schedule(client, body.schedule)
-    now = utcnow()
-    cap = client.dose_prompts if not client.on_hold else 0
-    occurrences = expand(
-        body.schedule.model_dump(mode="json"),
-        client.timezone,
-        now,
-        now + timedelta(days=body.days),
-        quiet_start=client.quiet_start,
-        quiet_end=client.quiet_end,
-        cap=cap,
-        seed="preview",
-    )
+    tried = schedules.preview(client, body.schedule, body.days)
     return PreviewOut(
         timezone=client.timezone,
-        prompts_per_day=cap,
+        prompts_per_day=tried.prompts_per_day,
         items=[
-            PreviewItem(at=o.at, local_time=local_time(o.at, client.timezone)) for o in occurrences
+            PreviewItem(at=o.at, local_time=local_time(o.at, client.timezone))
+            for o in tried.occurrences
         ],
     )

@@ -6,9 +6,7 @@ import uuid
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from care import audit
 from care.accounts import queries as account_queries
-from care.accounts import tokens
 from care.accounts import users as accounts
 from care.errors import Conflict, Invalid
 from care.schemas import UserCreate
@@ -94,22 +92,9 @@ def admin_therapists():
 def admin_therapist_active(therapist_id: uuid.UUID):
     """Disable a therapist (their sign-ins and tokens stop working) or enable them again."""
     session = db.session()
-    therapist = accounts.get_user(session, therapist_id, role="therapist")
     active = request.form.get("active") == "1"
-    if therapist.active != active:
-        therapist.active = active
-        if not active:
-            tokens.revoke_all(session, therapist.id, kind="api")
-        session.add(therapist)
-        audit.record(
-            session,
-            "user.update",
-            actor_id=g.page_user.id,
-            target_type="user",
-            target_id=therapist.id,
-            detail="active",
-        )
-        session.commit()
+    therapist = accounts.update_therapist(session, g.page_user, therapist_id, {"active": active})
+    session.commit()
     name = therapist.name or therapist.email
     flash(
         f"{name} can sign in again."

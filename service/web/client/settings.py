@@ -8,14 +8,15 @@ from zoneinfo import available_timezones
 from flask import g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from care import audit
+from care.clients import commands as clients
+from care.errors import Invalid
 from care.schemas import ClientUpdate
 from care.tables import Client
-from care.types import utcnow
 from service import db
 from service.planning import replan
 from service.web.client.common import own_client
 from service.web.shared.blueprint import CLIENT, signed_in, web
+from service.web.shared.forms import plain
 
 RATE_RANGE = (100, 180)
 
@@ -159,17 +160,6 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
         errors["speech_rate"] = SETTINGS_PROBLEMS["speech_rate"]
     elif not (client.speech_rate is None and rate == DEFAULT_RATE):
         fields["speech_rate"] = rate
-    start, end = fields.get("quiet_start"), fields.get("quiet_end")
-    if "quiet_start" not in errors and "quiet_end" not in errors:
-        if (start is None) != (end is None):
-            errors["quiet_end" if end is None else "quiet_start"] = (
-                "Please set both ends of the quiet hours, or leave both empty."
-            )
-        elif start is not None and start == end:
-            errors["quiet_end"] = (
-                "Quiet hours that start and end at the same time would cover the whole day. "
-                "Please leave some hours free for practice."
-            )
     return values, fields, errors
 
 
@@ -184,22 +174,14 @@ def client_settings():
     values, fields, errors = _parse_settings(request.form, client)
     if errors:
         return _settings_page(client, values, errors, status=422)
-    changed = [name for name, value in fields.items() if getattr(client, name) != value]
-    if changed:
-        for name in changed:
-            setattr(client, name, fields[name])
-        client.updated_at = utcnow()
-        session.add(client)
-        audit.record(
-            session,
-            "client.settings",
-            actor_id=g.page_user.id,
-            target_type="client",
-            target_id=client.id,
-            client_id=client.id,
-            detail=",".join(sorted(changed)),
-        )
-        session.commit()
-        if {"timezone", "quiet_start", "quiet_end"} & set(changed):
-            replan(client)  # new local times show at once, not at the next planning pass
+    try:
+        # The same command as the app's: the whole result is checked (quiet hours) and audited.
+        changed = clients.change_own_settings(session, g.page_user, client, fields)
+    except Invalid as problem:
+        session.rollback()
+        found = {field: plain(message) for field, message in problem.problems}
+        return _settings_page(client, values, found, status=422)
+    session.commit()
+    if {"timezone", "quiet_start", "quiet_end"} & set(changed):
+        replan(client)  # new local times show at once, not at the next planning pass
     return redirect(url_for("web.client_settings", saved=1), 303)

@@ -3,7 +3,6 @@ prompts in the client's local time; edit, pause or resume, and end."""
 
 import json
 import uuid
-from datetime import timedelta
 
 from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
@@ -15,14 +14,13 @@ from care.delivery import prompts
 from care.errors import Invalid
 from care.schemas.practice import AssignmentCreate, AssignmentUpdate, ScheduleIn
 from care.tables import Assignment, Client
-from care.types import utcnow
 from care.vocab import DEFAULT_MAX_LEVEL, DEFAULT_MIN_LEVEL, DEFAULT_START_LEVEL
-from scheduler.schedule.expand import expand
+from scheduler import preview as schedules
+from scheduler.preview import check_schedule
 from scheduler.schedule.fields import WEEKDAYS
 from service import db
 from service.library import library
 from service.planning import replan
-from service.schedules import check_schedule
 from service.web.shared.blueprint import CLIENT, THERAPIST, signed_in, web
 from service.web.shared.forms import checkbox, problems_of
 from service.web.therapist.common import DAY_NAMES, local, own_client
@@ -106,20 +104,10 @@ def _read_form(creating: bool) -> tuple[dict, dict]:
 
 
 def _preview(client: Client, schedule: ScheduleIn) -> dict:
-    """The next prompts this schedule would send, in the client's local time (as the API's
-    preview does: at the client's current dose, over the next days)."""
-    now = utcnow()
-    cap = 0 if client.on_hold else client.dose_prompts
-    occurrences = expand(
-        schedule.model_dump(mode="json"),
-        client.timezone,
-        now,
-        now + timedelta(days=PREVIEW_DAYS),
-        quiet_start=client.quiet_start,
-        quiet_end=client.quiet_end,
-        cap=cap,
-        seed="preview",
-    )
+    """The next prompts this schedule would send, in the client's local time (the same preview
+    as the API's: at the client's current dose, over the next days)."""
+    tried = schedules.preview(client, schedule, PREVIEW_DAYS)
+    cap, occurrences = tried.prompts_per_day, tried.occurrences
     zone = zone_of(client)
     return {
         "cap": cap,

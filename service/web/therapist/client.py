@@ -7,16 +7,16 @@ import uuid
 from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from care import audit
 from care.assignments import commands as assignments
 from care.assignments import variants
 from care.clients import commands as clients
 from care.clients import queries
 from care.clients.queries import ADHERENCE_DAYS, zone_of
+from care.dose import commands as dose_commands
 from care.dose import record as dose
-from care.errors import Invalid
+from care.errors import Conflict, Invalid
 from care.schemas import ClientUpdate
-from care.tables import Client, DoseAction
+from care.tables import Client
 from care.types import utcnow
 from care.vocab import CLINICAL_FLAGS
 from service import db
@@ -24,7 +24,7 @@ from service.library import library
 from service.planning import replan
 from service.web.shared.blueprint import THERAPIST, signed_in, web
 from service.web.shared.charts import distress_chart
-from service.web.shared.forms import checkbox, problems_of
+from service.web.shared.forms import checkbox, plain, problems_of
 from service.web.therapist import client_rows as rows
 from service.web.therapist.common import LOCAL, alert_rows, dose_words, local, own_client
 
@@ -154,33 +154,17 @@ def therapist_client_settings(client_id: uuid.UUID):
 @web.post("/clients/<uuid:client_id>/hold/release")
 @signed_in(THERAPIST)
 def therapist_release_hold(client_id: uuid.UUID):
-    """Lift a safety hold with a note (the same steps as the API's release)."""
+    """Lift a safety hold with a note: the same command as the API's release."""
     session = db.session()
     client = own_client(client_id)
     note = request.form.get("note", "").strip()
-    errors = {}
-    dose.decide(session, client)
-    if not client.on_hold:
-        errors["note"] = "This client is not on hold, so there is nothing to release."
-    elif not note:
-        errors["note"] = "Write a short note for the record: what you agreed with the client."
-    elif len(note) > 2000:
-        errors["note"] = "Keep the note under 2,000 characters."
-    if errors:
+    try:
+        dose_commands.release_hold(session, g.page_user, client, note)
+    except (Conflict, Invalid) as problem:
         session.rollback()
+        errors = {"note": plain(problem.message)}
         context = client_context(client, release_errors=errors, release_note=note)
         return render_template("therapist/client.html", **context), 422
-    session.add(DoseAction(client_id=client.id, actor_id=g.page_user.id, kind="release", note=note))
-    audit.record(
-        session,
-        "hold.release",
-        actor_id=g.page_user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
-    session.flush()
-    dose.decide(session, client)
     session.commit()
     replan(client)
     flash("The hold is released. Practice starts again low and warms up slowly.")
