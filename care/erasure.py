@@ -27,6 +27,7 @@ from care.tables import (
     SignInFailure,
     User,
 )
+from care.vocab import PromptStatus
 
 ERASED_DETAIL = "[erased]"
 # Children before parents, so every foreign key holds at each step (PostgreSQL checks each
@@ -69,7 +70,7 @@ def erase_client(session: Session, therapist: User, client_id: uuid.UUID) -> Era
     statuses = session.exec(
         select(Prompt.status).where(Prompt.client_id == client.id).with_for_update()
     ).all()
-    sending = statuses.count("sending")
+    sending = statuses.count(PromptStatus.SENDING)
     if sending:
         raise Conflict(
             f"{sending} practice prompt(s) for this client are being sent right now; "

@@ -89,6 +89,14 @@ class PromptStatus:
     # In the client's inbox and not opened yet: a miss if it expires so (R9), and what a
     # reminder may follow up (the scheduler's housekeeping and reminders).
     UNOPENED = (SENT, DELIVERED)
+    # Out with the client and not yet practised: a hold withdraws these (sending too: the
+    # dispatcher's guarded final write is then refused).
+    OUT = (SENDING, SENT, DELIVERED, OPENED)
+    # Still to come or still open: what a new practice for the same assignment completes.
+    PENDING = (PLANNED, SENDING, SENT, DELIVERED, OPENED)
+    # The client's inbox shows these.
+    VISIBLE = (SENT, DELIVERED, OPENED, COMPLETED)
+    FINAL = (COMPLETED, EXPIRED, CANCELLED, FAILED)
 
 
 PROMPT_STATES = PromptStatus.ALL

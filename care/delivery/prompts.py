@@ -8,21 +8,24 @@ from sqlmodel import Session, select
 from care.errors import Conflict, NotFound
 from care.tables import Prompt
 from care.types import utcnow
+from care.vocab import PromptStatus
 
-VISIBLE = ("sent", "delivered", "opened", "completed")
-FINAL = ("completed", "expired", "cancelled", "failed")
+VISIBLE = PromptStatus.VISIBLE
+FINAL = PromptStatus.FINAL
 
 
 def cancel_planned(
     session: Session, client_id: uuid.UUID, *, reason: str, assignment_id: uuid.UUID | None = None
 ) -> int:
     """Cancel every prompt not yet sent (a hold, a pause, an ended assignment)."""
-    statement = select(Prompt).where(Prompt.client_id == client_id, Prompt.status == "planned")
+    statement = select(Prompt).where(
+        Prompt.client_id == client_id, Prompt.status == PromptStatus.PLANNED
+    )
     if assignment_id is not None:
         statement = statement.where(Prompt.assignment_id == assignment_id)
     count = 0
     for prompt in session.exec(statement):
-        prompt.status = "cancelled"
+        prompt.status = PromptStatus.CANCELLED
         prompt.last_error = reason[:500]
         prompt.updated_at = utcnow()
         session.add(prompt)
@@ -38,10 +41,10 @@ def withdraw_open(session: Session, client_id: uuid.UUID, *, reason: str) -> int
         select(Prompt).where(
             Prompt.client_id == client_id,
             # 'sending' too: a dispatcher mid-send then finds its guarded final write refused.
-            Prompt.status.in_(("sending", "sent", "delivered", "opened")),
+            Prompt.status.in_(PromptStatus.OUT),
         )
     ):
-        prompt.status = "cancelled"
+        prompt.status = PromptStatus.CANCELLED
         prompt.last_error = reason[:500]
         prompt.updated_at = utcnow()
         session.add(prompt)
@@ -57,7 +60,7 @@ def inbox(session: Session, client_id: uuid.UUID, now: datetime | None = None) -
         .where(
             Prompt.client_id == client_id,
             Prompt.sent_at.is_not(None),
-            Prompt.status.in_(("sent", "delivered", "opened", "sending", "planned")),
+            Prompt.status.in_(PromptStatus.PENDING),
             Prompt.expires_at > now,
         )
         .order_by(Prompt.scheduled_at.desc())
@@ -76,14 +79,14 @@ def own_prompt(session: Session, client_id: uuid.UUID, prompt_id: uuid.UUID) -> 
 def mark_opened(session: Session, prompt: Prompt, now: datetime | None = None) -> Prompt:
     """The client (or their app) opened the prompt; opening twice is harmless."""
     now = now or utcnow()
-    if prompt.status in ("cancelled", "expired"):
+    if prompt.status in (PromptStatus.CANCELLED, PromptStatus.EXPIRED):
         raise Conflict(
             f"this prompt was {prompt.status}; open today's practice from your home page instead"
         )
     if prompt.opened_at is None:
         prompt.opened_at = now
-    if prompt.status in ("sent", "delivered", "sending", "planned"):
-        prompt.status = "opened"
+    if prompt.status in (PromptStatus.PLANNED, PromptStatus.SENDING, *PromptStatus.UNOPENED):
+        prompt.status = PromptStatus.OPENED
     prompt.updated_at = now
     session.add(prompt)
     return prompt
@@ -105,7 +108,7 @@ def mark_completed(
     if not candidates:
         return None
     prompt = candidates[0]
-    prompt.status = "completed"
+    prompt.status = PromptStatus.COMPLETED
     prompt.completed_at = now
     prompt.updated_at = now
     session.add(prompt)

@@ -22,7 +22,6 @@ CRISIS = (
     "now."
 )
 CHECKIN = "Thank you for checking in. Your therapist can see how you are doing."
-FORM_WORDS = BACKDRAFT_CLIENT_WORDS  # what the client reads for each form (R4)
 
 
 def after_session(rough: bool, crisis: bool, backdraft: list[str]) -> str:
@@ -32,7 +31,7 @@ def after_session(rough: bool, crisis: bool, backdraft: list[str]) -> str:
     if rough or backdraft:
         text = ROUGH
         if backdraft:
-            text += BACKDRAFT.format(forms=", ".join(FORM_WORDS[f] for f in backdraft))
+            text += BACKDRAFT.format(forms=", ".join(BACKDRAFT_CLIENT_WORDS[f] for f in backdraft))
         return text
     return STEADY
 

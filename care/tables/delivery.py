@@ -8,6 +8,7 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from care.types import UTCDateTime, utcnow
+from care.vocab import PromptStatus
 
 
 def _when(**kwargs):
@@ -33,7 +34,7 @@ class Prompt(SQLModel, table=True):
     practice_id: str = Field(max_length=80)
     level: int
     substituted: bool = False
-    status: str = Field(default="planned", max_length=20)
+    status: str = Field(default=PromptStatus.PLANNED, max_length=20)
     attempts: int = 0
     next_attempt_at: datetime | None = _when(default=None, nullable=True)
     claimed_by: str = Field(default="", max_length=100)

@@ -126,18 +126,8 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
     client's choices stays acceptable, so saving other settings never fails on it."""
     from media.speech.voices import DEFAULT_RATE, DEFAULT_VOICE
 
-    values = {
-        name: form.get(name, "").strip()
-        for name in (
-            "script_name",
-            "touch_alternative",
-            "timezone",
-            "quiet_start",
-            "quiet_end",
-            "voice",
-            "speech_rate",
-        )
-    }
+    typed = [name for name in clients.OWN_SETTINGS if name not in ("email_prompts", "reminders")]
+    values = {name: form.get(name, "").strip() for name in typed}
     values["email_prompts"] = form.get("email_prompts") == "yes"
     values["reminders"] = form.get("reminders") == "yes"
     fields = {"email_prompts": values["email_prompts"], "reminders": values["reminders"]}
