@@ -39,10 +39,12 @@ test: system-test $(STAMP)
 	$(BIN)/python -m pytest
 
 # Deeper fuzzing than the suite's: 40 generated cases per API operation (over 2,000, each sent as
-# a therapist and as a client) and 200 generated sequences of home practice, on SQLite.
+# a therapist and as a client), 200 generated sequences of home practice and 200 of dose-settings
+# changes through every endpoint and the settings form, on SQLite.
 fuzz: system-test $(STAMP)
 	HEARTH_FUZZ_EXAMPLES=40 HEARTH_FUZZ_SEQUENCES=200 $(BIN)/python -m pytest -q -k sqlite \
-		tests/service/test_openapi_fuzz.py tests/service/test_fuzz_stateful.py
+		tests/service/test_openapi_fuzz.py tests/service/test_fuzz_stateful.py \
+		tests/service/care/test_settings_sequences.py
 
 # The key pages with the demo data, in headless Chromium, into docs/screenshots/ (for the README).
 screenshots: system-test $(STAMP)

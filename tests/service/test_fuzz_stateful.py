@@ -173,7 +173,7 @@ class HomePractice(RuleBasedStateMachine):
                     f"/api/v1/clients/{client}", headers=self.therapist.headers
                 ).json
                 # Never above the highest level; below the lowest only after a rough session
-                # stepped it down (R3 before R10, checked in tests/care/test_dosing_properties).
+                # stepped it down (R3 before R10, checked in tests/care/dose/test_properties.py).
                 assert 1 <= dose["level"] <= record["max_level"], (dose, record)
 
     def _dose(self, client):
