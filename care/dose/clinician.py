@@ -13,6 +13,7 @@ from care.dose.model import (
     Resumed,
     SettingsChanged,
 )
+from care.vocab import LOWEST_LEVEL
 
 # Therapist events: R5 release, R10 ------------------------------------------------------
 
@@ -28,10 +29,7 @@ def on_settings_changed(state: DoseState, event: SettingsChanged) -> Outcome:
         text = f"Settings updated by {event.by}; the hold stays until the therapist lifts it."
         return Outcome(state, (Reason("R10", text),))
     level, target = state.level, resting_level(new, state.level)
-    recent = state.last_rough_at is not None and (
-        new.days_between(state.last_rough_at, event.at) <= new.two_strikes_days
-    )
-    if target > level and recent:
+    if target > level and _rough_lately(state, event):
         # R3 before R10: a saved setting does not undo a recent step down; steady sessions
         # bring the level up at the R2 pace (the therapist can still pin lower at any time).
         text = (
@@ -63,12 +61,20 @@ def on_hold_released(state: DoseState, event: HoldReleased) -> Outcome:
     settings = state.settings
     # Restart lukewarm (004:585-604): the lowest level, with the R2 run and clock from now.
     level = resting_level(settings, floor_level(settings))
-    resumed = replace(state, on_hold=False, level=HOLD_LEVEL, missed_in_row=0)
-    resumed = move(resumed, level, event.at)
     text = (
         f"Hold lifted by {event.by}: practice restarts at level {level}; steady sessions "
         "are counted afresh from today."
     )
+    if _rough_lately(state, event) and level > LOWEST_LEVEL:
+        # R3 before R10: a release does not undo a recent step down either.
+        level = LOWEST_LEVEL
+        text = (
+            f"Hold lifted by {event.by}: practice restarts at level {level}, below the "
+            f"therapist's settings for now, because of a rough session in the last "
+            f"{settings.two_strikes_days} days; steady sessions bring it back up step by step."
+        )
+    resumed = replace(state, on_hold=False, level=HOLD_LEVEL, missed_in_row=0)
+    resumed = move(resumed, level, event.at)
     return Outcome(resumed, (Reason("R5", text),))
 
 
@@ -89,3 +95,9 @@ def on_resumed(state: DoseState, event: Resumed) -> Outcome:
     if state.on_hold:
         text = f"Resumed by {event.by}; still on hold until the therapist lifts it."
     return Outcome(state, (Reason("R10", text),))
+
+
+def _rough_lately(state: DoseState, event) -> bool:
+    """A rough session within the two-strikes window before this therapist event (R3)."""
+    last, settings = state.last_rough_at, state.settings
+    return last is not None and settings.days_between(last, event.at) <= settings.two_strikes_days

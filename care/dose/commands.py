@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from sqlmodel import Session
 
 from care import audit
-from care.dose import record
+from care.dose import record, repair
 from care.dose.events import SETTINGS_FIELDS, settings_values
 from care.dose.model import DoseSettings
 from care.errors import Conflict, Invalid
@@ -22,15 +22,23 @@ NULLABLE = frozenset({"pinned_level"})  # null unpins; every other setting needs
 RELEASE_NOTE_MAX = 2000
 
 
+def current_values(client: Client) -> dict[str, object]:
+    """The client's dose settings as the policy uses them (a stored value that no longer fits
+    is read cautiously, care.dose.repair), with their time zone: what a change starts from."""
+    settings, _ = repair.settings(settings_values(client))
+    return {name: getattr(settings, name) for name in (*SETTINGS_FIELDS, "timezone")}
+
+
 def proposed(client: Client, changes: Mapping[str, object]) -> DoseSettings:
     """The client's whole dose settings as they would be after these changes."""
-    values = settings_values(client)
+    values = current_values(client)
     values.update({k: v for k, v in changes.items() if k in values})
     return DoseSettings(**values)
 
 
 def check(client: Client, changes: Mapping[str, object]) -> None:
-    """Refuse changes that leave the dose settings unusable, naming each field (422)."""
+    """Refuse changes that leave the dose settings unusable, naming each field (422). A value
+    stored by an older version never blocks a change: changes start from the repaired values."""
     nulls = [k for k, v in changes.items() if v is None and k in SETTINGS_FIELDS]
     nulls = [k for k in nulls if k not in NULLABLE]
     problems = [(k, f"{k} cannot be null; leave it out to keep the current value") for k in nulls]
@@ -43,12 +51,15 @@ def check(client: Client, changes: Mapping[str, object]) -> None:
 def apply(
     session: Session, actor: User, client: Client, changes: Mapping[str, object], note: str = ""
 ) -> list[str]:
-    """Check and save dose settings; record them for the policy (R10). Returns what changed."""
+    """Check and save dose settings; record them for the policy (R10). Returns what changed.
+    A stored value that no longer fits is saved as the policy reads it, so the row heals."""
     wanted = {k: v for k, v in changes.items() if k in SETTINGS_FIELDS}
     check(client, wanted)
-    changed = [k for k, v in wanted.items() if getattr(client, k) != v]
+    target = {k: v for k, v in current_values(client).items() if k in SETTINGS_FIELDS}
+    target.update(wanted)
+    changed = [k for k, v in target.items() if getattr(client, k) != v]
     for key in changed:
-        setattr(client, key, wanted[key])
+        setattr(client, key, target[key])
     if changed:
         session.add(client)
         record.record_settings(session, client, actor.id, note=note)

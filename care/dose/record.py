@@ -22,7 +22,7 @@ from care.paging import paginate
 from care.safety import alerts
 from care.tables import Alert, Client, DoseAction, DoseDecision, PracticeSession
 from care.types import utcnow
-from care.vocab import ROUTINE, SessionStatus
+from care.vocab import ROUTINE, URGENT, SessionStatus
 
 log = logging.getLogger("hearth.dose")
 ABANDON_AFTER = timedelta(hours=6)
@@ -67,8 +67,15 @@ def decide(session: Session, client: Client, now: datetime | None = None):
     Returns (latest decision, newly stored DoseDecision rows paired with their policy decision,
     every decision in order).
     """
+    # One decider per client at a time on PostgreSQL (SQLite writes one at a time anyway): a
+    # dose read racing a settings change would otherwise wait on each other's rows.
+    session.exec(select(Client.id).where(Client.id == client.id).with_for_update()).first()
     record = gather(session, client, now)
-    decisions = _noted(record, dosing.replay(record.initial, record.events, record.started_at))
+    stored = set(
+        session.exec(select(DoseDecision.event_id).where(DoseDecision.client_id == client.id))
+    )
+    replayed = dosing.replay(record.initial, record.events, record.started_at)
+    decisions, unheard = _noted(record, replayed, stored)
     latest = decisions[-1] if decisions else dosing.start(record.initial, record.started_at)[1]
     if client.on_hold and not latest.on_hold:
         held_at = _hold_began(session, client)
@@ -85,7 +92,7 @@ def decide(session: Session, client: Client, now: datetime | None = None):
             )
             decisions = [_held(d) if d.at >= held_at else d for d in decisions]
             latest = _held(latest)
-    fresh = _store(session, client, record.items, decisions)
+    fresh = _store(session, client, record.items, decisions, stored)
     client.dose_level = latest.level
     client.dose_prompts = latest.prompts_per_day
     client.on_hold = latest.on_hold
@@ -94,35 +101,61 @@ def decide(session: Session, client: Client, now: datetime | None = None):
     session.add(client)
     session.flush()
     _alert_fresh(session, client, fresh)
+    _alert_unheard(session, client, unheard)
     return latest, fresh, decisions
 
 
-def _noted(record: Record, decisions: list[dosing.Decision]) -> list[dosing.Decision]:
-    """Each decision with the repairs its event needed, as a reason the therapist reads."""
-    out = []
+def _repair_text(notes) -> str:
+    return (
+        "Part of the saved record could not be used as it was: "
+        + "; ".join(notes)
+        + ". The dose was worked out with these values; please check the settings."
+    )
+
+
+def _noted(record: Record, decisions: list[dosing.Decision], stored: set[str]):
+    """Each decision with the repairs its event needed, as a reason the therapist reads; the
+    first settings' repairs go with the very first decision. Returns the decisions and the
+    repair texts no new decision carries (their decisions were stored before), which are
+    alerted once by their text."""
+    out, unheard = [], []
+    initial = record.initial_notes
     for index, (item, decision) in enumerate(zip(record.items, decisions, strict=True)):
-        notes = item.notes + (record.initial_notes if index == 0 else ())
-        if notes:
-            text = (
-                "Part of the saved record could not be used as it was: "
-                + "; ".join(notes)
-                + ". The dose was worked out with these values; please check the settings."
-            )
-            reasons = (*decision.reasons, dosing.Reason(REPAIR_RULE, text))
+        notes = item.notes
+        if initial and index == 0 and item.event_id not in stored:
+            notes, initial = notes + initial, ()
+        if notes and item.event_id in stored:
+            unheard.append(_repair_text(notes))
+        elif notes:
+            reasons = (*decision.reasons, dosing.Reason(REPAIR_RULE, _repair_text(notes)))
             decision = dataclasses.replace(decision, reasons=reasons, notify_therapist=True)
         out.append(decision)
-    return out
+    if initial:
+        unheard.append(_repair_text(initial))
+    return out, unheard
 
 
-def _store(session: Session, client: Client, items: list[Item], decisions) -> list:
+def _alert_unheard(session: Session, client: Client, texts: list[str]) -> None:
+    """A repair found in a decision stored earlier (a rule stricter since) is alerted once."""
+    for text in texts:
+        message = f"{client.display_name}: {text}"
+        statement = select(Alert.id).where(
+            Alert.client_id == client.id,
+            Alert.kind.in_(("record", "crisis")),
+            Alert.message.contains(text, autoescape=True),
+        )
+        if session.exec(statement.limit(1)).first() is None:
+            alerts.raise_alert(session, client, severity=ROUTINE, kind="record", message=message)
+
+
+def _store(
+    session: Session, client: Client, items: list[Item], decisions, stored: set[str]
+) -> list:
     """Store the decisions whose events have none yet; return them with their rows.
 
     Two requests may decide for the same client at once (a report and a dose read): each
     decision is inserted only if no other request stored it first, so neither fails, and
     only the one that stored it alerts for it."""
-    stored = set(
-        session.exec(select(DoseDecision.event_id).where(DoseDecision.client_id == client.id))
-    )
     fresh = []
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -159,12 +192,25 @@ def _store(session: Session, client: Client, items: list[Item], decisions) -> li
 
 
 def _alert_fresh(session: Session, client: Client, fresh) -> None:
-    """One routine alert for each newly stored decision the therapist must hear of: a rough
-    session (R12), missed prompts (R9), a record that needed repair. Raised here, where every
-    decision is stored, so no path that stores a decision can leave the therapist untold.
-    Urgent ones (crises) are alerted with the report itself, before any decision."""
+    """One alert for each newly stored decision the therapist must hear of: routine for a
+    rough session (R12), missed prompts (R9) or a record that needed repair; urgent for a hold
+    (R5) that no report alerted already (a crisis only the replay found: a repaired rating, a
+    threshold lowered since). Raised here, where every decision is stored, so no path that
+    stores a decision can leave the therapist untold."""
     for row, decision in fresh:
-        if not decision.notify_therapist or decision.urgent:
+        if not decision.notify_therapist:
+            continue
+        message = f"{client.display_name}: " + " ".join(r.text for r in decision.reasons)
+        if decision.urgent:
+            if not _crisis_alerted_since(session, client, decision.at):
+                alerts.raise_alert(
+                    session,
+                    client,
+                    severity=URGENT,
+                    kind="crisis",
+                    message=message,
+                    decision_id=row.id,
+                )
             continue
         repaired = REPAIR_RULE in decision.rules
         alerts.raise_alert(
@@ -172,9 +218,16 @@ def _alert_fresh(session: Session, client: Client, fresh) -> None:
             client,
             severity=ROUTINE,
             kind="record" if repaired else "dose",
-            message=f"{client.display_name}: " + " ".join(r.text for r in decision.reasons),
+            message=message,
             decision_id=row.id,
         )
+
+
+def _crisis_alerted_since(session: Session, client: Client, at: datetime) -> bool:
+    statement = select(Alert.id).where(
+        Alert.client_id == client.id, Alert.kind == "crisis", Alert.created_at >= at
+    )
+    return session.exec(statement.limit(1)).first() is not None
 
 
 def _hold_began(session: Session, client: Client) -> datetime:

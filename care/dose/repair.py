@@ -40,18 +40,28 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _clamp(value: object, low: int, high: int, default: int) -> int:
-    if not _whole(value):
-        return default
+def _read(value: object) -> int | None:
+    """A whole number as stored, or written as digits; anything else cannot be read."""
+    if _whole(value):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _clamp(value: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
 def settings(values: Mapping[str, object]) -> tuple[DoseSettings, list[str]]:
     """Dose settings from stored values (the therapist's fields and the client's time zone),
     with every unusable value replaced and why. Missing ones take the defaults; the result
-    always validates."""
+    always validates. Each replacement leans towards caution: an unreadable highest level
+    comes down to the lowest, an unreadable threshold is never less sensitive than the other
+    threshold allows, and crossed bounds lower the floor rather than raise the ceiling."""
     base = DoseSettings()
     raw = {k: v for k, v in values.items() if k in LABELS}
+    read = {k: _read(raw[k]) if k in raw else getattr(base, k) for k in (*_LEVELS, *_THRESHOLDS)}
     notes: list[str] = []
     fixed: dict[str, object] = {}
 
@@ -62,24 +72,22 @@ def settings(values: Mapping[str, object]) -> tuple[DoseSettings, list[str]]:
         fixed[name] = value
 
     low, high = vocab.LEVEL_RANGE
-    for name in _LEVELS:
-        use(name, _clamp(raw.get(name, getattr(base, name)), low, high, getattr(base, name)))
+    for name in ("start_level", "min_level"):
+        value = read[name]
+        use(name, base.min_level if value is None else _clamp(value, low, high))
+    ceiling = read["max_level"]
+    use("max_level", fixed["min_level"] if ceiling is None else _clamp(ceiling, low, high))
     if fixed["min_level"] > fixed["max_level"]:
-        # Lower the floor rather than raise the ceiling: the smaller dose is the cautious one.
         use("min_level", fixed["max_level"])
-    use("start_level", min(max(fixed["start_level"], fixed["min_level"]), fixed["max_level"]))
+    use("start_level", _clamp(fixed["start_level"], fixed["min_level"], fixed["max_level"]))
     pin = raw.get("pinned_level")
     if pin is not None:
-        pin = _clamp(pin, fixed["min_level"], fixed["max_level"], fixed["min_level"])
+        # A pin that cannot be read still means "hold it steady": at the lowest level.
+        pin = _read(pin)
+        pin = fixed["min_level"] if pin is None else pin
+        pin = _clamp(pin, fixed["min_level"], fixed["max_level"])
     use("pinned_level", pin)
-    t_low, t_high = vocab.THRESHOLD_RANGE
-    for name in _THRESHOLDS:
-        use(name, _clamp(raw.get(name, getattr(base, name)), t_low, t_high, getattr(base, name)))
-    if fixed["window_threshold"] >= fixed["crisis_threshold"]:
-        # A lower rough-session threshold steps down sooner: the cautious repair.
-        if fixed["crisis_threshold"] <= t_low:
-            use("crisis_threshold", t_low + 1)
-        use("window_threshold", fixed["crisis_threshold"] - 1)
+    _thresholds(read, base, use, fixed)
     zone = raw.get("timezone", base.timezone)
     usable = isinstance(zone, str) and not replace(base, timezone=zone).validate()
     use("timezone", zone if usable else "UTC")
@@ -87,6 +95,27 @@ def settings(values: Mapping[str, object]) -> tuple[DoseSettings, list[str]]:
     if result.validate():  # cannot happen: every branch above ends in range; stay safe anyway
         return base, [*notes, "the saved dose settings could not be used; the defaults were"]
     return result, notes
+
+
+def _thresholds(read: dict, base: DoseSettings, use, fixed: dict) -> None:
+    """The rough-session and crisis thresholds, in range and in order, leaning to caution."""
+    t_low, t_high = vocab.THRESHOLD_RANGE
+    window, crisis = read["window_threshold"], read["crisis_threshold"]
+    if window is not None:
+        window = _clamp(window, t_low, t_high)
+    if crisis is not None:
+        crisis = _clamp(crisis, t_low, t_high)
+    if window is None:
+        window = base.window_threshold if crisis is None else min(base.window_threshold, crisis - 1)
+    if crisis is None:
+        crisis = min(base.crisis_threshold, max(window + 1, t_low + 1))
+    window = max(window, t_low)
+    if window >= crisis:
+        # A lower rough-session threshold steps down sooner: the cautious repair.
+        crisis = max(crisis, t_low + 1)
+        window = crisis - 1
+    use("window_threshold", window)
+    use("crisis_threshold", crisis)
 
 
 def rating(name: str, value: object) -> tuple[int, list[str]]:

@@ -14,8 +14,7 @@ from sqlmodel import Session
 from care.assignments import commands as assignments
 from care.assignments import gates, variants
 from care.delivery import prompts
-from care.dose import events
-from care.dose import fold as dosing
+from care.dose import events, repair
 from care.dose import record as dose
 from care.dose.rules import rough_signs
 from care.errors import Conflict, Invalid, NotFound
@@ -246,7 +245,12 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
     row.note = data.note
     row.safety_concern = data.safety_concern
     session.add(row)
-    crisis = is_crisis(client, data.post_distress, concern=data.safety_concern)
+    # The same reading of the session as the policy's (a stored rating is repaired, and the
+    # rating before counts too: a threshold lowered since the start makes it a crisis now).
+    finished, _ = repair.finished(
+        row.finished_at, row.pre_distress, data.post_distress, row.backdraft, data.safety_concern
+    )
+    crisis = is_crisis(client, finished.pre, finished.post, concern=data.safety_concern)
     if crisis:
         _hold_now(
             session,
@@ -254,14 +258,7 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
             f"distress {data.post_distress}/10 after a practice"
             + (" and a safety concern" if data.safety_concern else ""),
         )
-    rough = bool(
-        rough_signs(
-            events.settings_of(client),
-            dosing.SessionFinished(
-                row.finished_at, row.pre_distress, data.post_distress, frozenset(data.backdraft)
-            ),
-        )
-    )
+    rough = bool(rough_signs(events.settings_of(client), finished))
     prompts.mark_completed(
         session, client.id, row.practice_id, row.finished_at, assignment_id=row.assignment_id
     )

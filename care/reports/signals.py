@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from care.vocab import RATING_RANGE
 
 RATING_FIELDS = ("distress", "pre_distress", "post_distress")
-_YES = frozenset({"true", "yes", "on", "1"})
+# What the report schemas themselves read as true (pydantic's lax booleans), and no less.
+_YES = frozenset({"1", "on", "t", "true", "y", "yes"})
 
 
 @dataclass(frozen=True)
@@ -24,28 +25,32 @@ class CrisisSignal:
 def _number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float) and math.isfinite(value):
-        return float(value)
     if isinstance(value, str):
         try:
-            number = float(value.strip())
+            value = float(value.strip())
         except ValueError:
             return None
-        return number if math.isfinite(number) else None
-    return None
+    if not isinstance(value, int | float) or math.isnan(value) or value == -math.inf:
+        return None
+    # Infinity (or 1e999) is as high as a number gets: the worst there is.
+    return float(RATING_RANGE[1]) + 1 if value == math.inf else float(value)
 
 
 def _concern(value: object) -> bool:
-    if value is True:
-        return True
+    if isinstance(value, bool):
+        return value
     if isinstance(value, str):
         return value.strip().lower() in _YES
-    return isinstance(value, int) and not isinstance(value, bool) and value == 1
+    return isinstance(value, int | float) and value == 1
 
 
 def crisis_signal(raw: object, crisis_threshold: int) -> CrisisSignal | None:
     """The crisis signs in a raw report body, or None: a safety concern, or any rating at or
     above the crisis threshold (a number above 10 counts: it means the worst there is)."""
+    if isinstance(raw, list):
+        # A list where one report was expected: any report in it that signals a crisis counts.
+        found = (crisis_signal(item, crisis_threshold) for item in raw[:50])
+        return next((signal for signal in found if signal is not None), None)
     if not isinstance(raw, Mapping):
         return None
     ratings = [n for n in (_number(raw.get(k)) for k in RATING_FIELDS) if n is not None]

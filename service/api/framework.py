@@ -214,11 +214,15 @@ def _wrap(op: Operation) -> Callable:
     return view
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _rescued(op: Operation, kwargs: dict, path_args: dict):
     """The operation's own answer to a body it cannot use, or None to refuse as usual."""
     if op.rescue is None:
         return None
-    raw = raw_json()
+    # A form post where JSON was expected is read all the same.
+    raw = request.form.to_dict() if request.mimetype in FORM_TYPES else raw_json()
     if raw is None:
         return None
     return op.rescue(kwargs.get("user"), raw, **path_args)

@@ -124,6 +124,9 @@ def client_practice_start():
     prompt_id = request.form.get("prompt_id") or None
     value, error = read_rating(request.form.get("pre_distress"))
     if error:
+        heard = reports.hear_crisis(session, client, request.form.to_dict())
+        if heard is not None:  # 11, 9.5: a crisis is heard however it is written (R5)
+            return _help_page(client, reply=heard[1])
         return _rate_page(client, assignment, prompt_id=prompt_id, value=5, error=error, status=422)
     try:
         row, _, _, _, _, _, is_crisis = reports.start_session(
@@ -246,6 +249,9 @@ def client_finish(session_id: uuid.UUID):
             return _help_page(client, reply=CRISIS)
         errors = {}
     if errors:
+        heard = reports.hear_crisis(session, client, form.to_dict())
+        if heard is not None:  # a crisis written as 11 or 9.5 is heard all the same (R5)
+            return _help_page(client, reply=heard[1])
         return _player_page(client, row, errors=errors, values=values, status=422)
     data = SessionFinish(
         post_distress=post, backdraft=backdraft, note=note[:NOTE_MAX], safety_concern=concern
@@ -283,6 +289,9 @@ def client_checkin():
         errors["note"] = problem
     concern = form.get("safety_concern") == "yes"
     if errors and not (concern and distress is not None):  # a concern never waits (R5)
+        heard = reports.hear_crisis(session, client, form.to_dict())
+        if heard is not None:  # nor a crisis rating written as 11, or a concern without one
+            return _help_page(client, reply=heard[1])
         values = {"distress": 5 if distress is None else distress, "note": note}
         values["safety_concern"] = concern
         return _help_page(client, errors=errors, values=values, status=422)

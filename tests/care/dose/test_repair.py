@@ -2,6 +2,8 @@
 settings it can use, every change to what was saved is explained, and each repair leans towards
 caution (care.dose.repair)."""
 
+import pytest
+
 from care.dose import repair
 
 
@@ -36,3 +38,25 @@ def test_repaired_settings_always_validate_and_lean_towards_caution():
             assert settings.max_level <= max(1, min(5, values["max_level"]))
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("stored", "expect"),
+    [
+        ({"max_level": None, "min_level": 2}, {"max_level": 2}),
+        ({"max_level": True}, {"max_level": 1}),
+        ({"max_level": "2"}, {"max_level": 2}),
+        ({"crisis_threshold": "3", "window_threshold": 2}, {"crisis_threshold": 3}),
+        ({"crisis_threshold": None, "window_threshold": 4}, {"crisis_threshold": 5}),
+        ({"window_threshold": None, "crisis_threshold": 1}, {"window_threshold": 1}),
+        ({"window_threshold": 0}, {"window_threshold": 1}),
+        ({"pinned_level": "x", "min_level": 2}, {"pinned_level": 2}),
+        ({"min_level": 4, "max_level": 2}, {"min_level": 2, "max_level": 2}),
+    ],
+)
+def test_unreadable_values_are_read_cautiously(stored, expect):
+    settings, notes = repair.settings(stored)
+    assert settings.validate() == []
+    assert notes, "every repair is explained to the therapist"
+    for name, value in expect.items():
+        assert getattr(settings, name) == value, (name, settings)

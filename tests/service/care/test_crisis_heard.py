@@ -99,3 +99,34 @@ def test_without_crisis_signs_the_refusal_stands(app, client, therapist, patient
 def test_a_therapist_cannot_use_the_rescue(client, therapist):
     response = client.post("/api/v1/me/checkins", headers=therapist.headers, json={"distress": 11})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"distress": "3", "safety_concern": "y"},
+        {"distress": "3", "safety_concern": "T"},
+        {"distress": "x", "safety_concern": 1.0},
+        [{"distress": 10}],
+    ],
+)
+def test_every_way_the_schema_would_read_a_concern_is_heard(app, client, therapist, patient, body):
+    response = client.post("/api/v1/me/checkins", headers=patient.headers, json=body)
+    assert response.status_code == 201, response.json
+    assert _held(client, therapist, patient)
+
+
+def test_infinity_is_the_worst_rating_there_is(app, client, therapist, patient):
+    response = client.post(
+        "/api/v1/me/checkins",
+        headers={**patient.headers, "Content-Type": "application/json"},
+        data='{"distress": Infinity}',
+    )
+    assert response.status_code == 201, response.json
+    assert _held(client, therapist, patient)
+
+
+def test_a_form_post_with_a_crisis_rating_is_heard(app, client, therapist, patient):
+    response = client.post("/api/v1/me/checkins", headers=patient.headers, data={"distress": "10"})
+    assert response.status_code == 201, response.json
+    assert _held(client, therapist, patient)

@@ -205,3 +205,87 @@ def test_two_decisions_at_once_store_each_event_once_and_alert_once(app, therapi
         rough_alerts = session.exec(select(Alert).where(Alert.kind == "dose")).all()
     assert len(ids) == len(set(ids))
     assert len(rough_alerts) == 1  # R12, once
+
+
+def _urgent(app):
+    with _session(app) as session:
+        return session.exec(select(Alert).where(Alert.severity == "urgent")).all()
+
+
+def test_a_crisis_finish_on_a_session_with_a_bad_stored_rating_is_heard(
+    app, client, therapist, patient
+):
+    start = client.post(
+        "/api/v1/me/sessions",
+        headers=patient.headers,
+        json={"practice_id": "watching-kindness", "pre_distress": 3},
+    )
+    assert start.status_code == 201
+    with _session(app) as session:
+        row = session.get(PracticeSession, uuid.UUID(start.json["id"]))
+        row.pre_distress = 14
+        session.add(row)
+    finish = client.post(
+        f"/api/v1/me/sessions/{start.json['id']}/finish",
+        headers=patient.headers,
+        json={"post_distress": 10},
+    )
+    assert finish.status_code == 200, finish.json
+    assert finish.json["crisis"] is not None
+    assert _get(client, therapist, patient)["on_hold"] is True
+    assert len(_urgent(app)) == 1
+
+
+def test_a_hold_only_the_replay_finds_alerts_the_therapist_urgently_once(
+    app, client, therapist, patient
+):
+    with _session(app) as session:
+        session.add(CheckIn(client_id=uuid.UUID(patient.client_id), distress=14, at=utcnow()))
+    assert _get(client, therapist, patient)["on_hold"] is True
+    _get(client, therapist, patient, "/history")
+    _get(client, therapist, patient)
+    urgent = _urgent(app)
+    assert len(urgent) == 1 and urgent[0].kind == "crisis"
+    assert "read as 10" in urgent[0].message
+
+
+def test_a_threshold_lowered_during_a_practice_makes_its_start_rating_a_crisis(
+    app, client, therapist, patient
+):
+    start = client.post(
+        "/api/v1/me/sessions",
+        headers=patient.headers,
+        json={"practice_id": "watching-kindness", "pre_distress": 6},
+    )
+    assert start.status_code == 201
+    lowered = client.put(
+        f"/api/v1/clients/{patient.client_id}/dose",
+        headers=therapist.headers,
+        json={"crisis_threshold": 5, "window_threshold": 4},
+    )
+    assert lowered.status_code == 200, lowered.json
+    finish = client.post(
+        f"/api/v1/me/sessions/{start.json['id']}/finish",
+        headers=patient.headers,
+        json={"post_distress": 3},
+    )
+    assert finish.status_code == 200 and finish.json["crisis"] is not None
+    assert _get(client, therapist, patient)["on_hold"] is True
+    assert len(_urgent(app)) == 1
+
+
+def test_a_bad_stored_setting_never_blocks_a_safety_save_and_heals(app, client, therapist, patient):
+    _poison(app, patient, therapist, window_threshold=0)
+    flagged = client.patch(
+        f"/api/v1/clients/{patient.client_id}",
+        headers=therapist.headers,
+        json={"suicidality": True},
+    )
+    assert flagged.status_code == 200, flagged.json  # R1 can always be set
+    assert flagged.json["window_threshold"] == 1  # saved as the policy reads it
+    paused = client.put(
+        f"/api/v1/clients/{patient.client_id}/dose",
+        headers=therapist.headers,
+        json={"paused": True},
+    )
+    assert paused.status_code == 200 and paused.json["paused"] is True

@@ -383,6 +383,34 @@ def test_help_page_and_check_in(app, signed_in, patient):
     assert len(_rows(app, CheckIn)) == 2 and _client_row(app, patient).on_hold
 
 
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"distress": "", "safety_concern": "yes"},
+        {"distress": "ten", "safety_concern": "yes"},
+        {"distress": "11"},
+        {"distress": "9.5", "note": "x" * 3000},
+    ],
+)
+def test_a_crisis_on_the_help_page_is_heard_however_it_is_written(app, signed_in, patient, form):
+    token = csrf(signed_in.get("/help").get_data(as_text=True))
+    response = signed_in.post("/help/checkin", data={"csrf_token": token, **form})
+    assert response.status_code == 200
+    assert "your therapist has been alerted" in _calm(response.get_data(as_text=True))
+    assert len(_rows(app, CheckIn)) == 1 and _client_row(app, patient).on_hold
+
+
+@pytest.mark.parametrize("rating", ["11", "9.5", "100"])
+def test_a_crisis_rating_before_practice_is_heard_however_it_is_written(
+    app, signed_in, therapist, patient, rating
+):
+    assignment = assign(signed_in, therapist, patient)
+    response = _start(signed_in, assignment, rating)
+    assert response.status_code == 200
+    assert "your therapist has been alerted" in _calm(response.get_data(as_text=True))
+    assert _client_row(app, patient).on_hold
+
+
 # ---------------------------------------------------------------------------------------------
 # History
 
