@@ -11,6 +11,7 @@ from care.db import session_scope
 from care.tables import Alert, AuditEvent, CheckIn, Client, PracticeSession
 from care.types import utcnow
 from practices.language import language_problems
+from tests.reports import practise
 
 
 def _problem(response, status):
@@ -27,19 +28,7 @@ def _assign(client, therapist, patient, **fields):
 
 
 def _practise(client, patient, assignment_id, pre, post, backdraft=()):
-    started = client.post(
-        "/api/v1/me/sessions",
-        headers=patient.headers,
-        json={"assignment_id": assignment_id, "pre_distress": pre},
-    )
-    assert started.status_code == 201, started.json
-    finished = client.post(
-        f"/api/v1/me/sessions/{started.json['id']}/finish",
-        headers=patient.headers,
-        json={"post_distress": post, "backdraft": list(backdraft)},
-    )
-    assert finished.status_code == 200, finished.json
-    return started.json, finished.json
+    return practise(client, patient, pre, post, backdraft, assignment_id=assignment_id)
 
 
 def _patch(client, therapist, patient, **fields):
@@ -107,18 +96,7 @@ def test_yang_is_assignable_once_the_client_is_ready(client, therapist, patient)
 
 
 def _practise_entry(client, patient):
-    started = client.post(
-        "/api/v1/me/sessions",
-        headers=patient.headers,
-        json={"practice_id": "watching-kindness", "pre_distress": 3},
-    )
-    assert started.status_code == 201, started.json
-    finished = client.post(
-        f"/api/v1/me/sessions/{started.json['id']}/finish",
-        headers=patient.headers,
-        json={"post_distress": 3},
-    )
-    assert finished.status_code == 200, finished.json
+    practise(client, patient, 3, 3)
 
 
 def test_other_to_self_imagery_is_never_a_first_practice(client, therapist, patient):

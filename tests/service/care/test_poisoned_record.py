@@ -13,6 +13,7 @@ from sqlmodel import select
 from care.db import session_scope
 from care.tables import Alert, CheckIn, Client, DoseAction, PracticeSession
 from care.types import utcnow
+from tests.reports import practise
 
 
 @contextmanager
@@ -63,22 +64,6 @@ def _record_alerts(app):
         return session.exec(select(Alert).where(Alert.kind == "record")).all()
 
 
-def _practise(client, patient, pre, post, backdraft=()):
-    start = client.post(
-        "/api/v1/me/sessions",
-        headers=patient.headers,
-        json={"practice_id": "watching-kindness", "pre_distress": pre},
-    )
-    assert start.status_code == 201, start.json
-    finish = client.post(
-        f"/api/v1/me/sessions/{start.json['id']}/finish",
-        headers=patient.headers,
-        json={"post_distress": post, "backdraft": list(backdraft)},
-    )
-    assert finish.status_code == 200, finish.json
-    return finish.json
-
-
 @pytest.mark.parametrize(
     "stored",
     [
@@ -111,7 +96,7 @@ def test_a_rough_session_after_a_bad_threshold_still_steps_down_and_alerts(
 ):
     _poison(app, patient, therapist, window_threshold=0, min_level=3, start_level=3)
     assert _get(client, therapist, patient)["level"] == 3
-    _practise(client, patient, 2, 3, backdraft=["body"])
+    practise(client, patient, 2, 3, backdraft=["body"])
     dose = _get(client, therapist, patient)
     assert dose["level"] == 2  # R3, below the lowest level the therapist set
     with _session(app) as session:

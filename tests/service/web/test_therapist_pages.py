@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from care.tables import Alert, Assignment, Client, DoseAction
 from tests.conftest import make_person
+from tests.reports import practise
 
 
 def csrf_of(page: str) -> str:
@@ -210,18 +211,7 @@ def test_another_therapists_alert_cannot_be_acknowledged(app, client, other_ther
 
 def _practise(client, patient, pre: int, post: int, backdraft=()):
     assignments = client.get("/api/v1/me/assignments", headers=patient.headers).json["items"]
-    started = client.post(
-        "/api/v1/me/sessions",
-        headers=patient.headers,
-        json={"assignment_id": assignments[0]["id"], "pre_distress": pre},
-    )
-    assert started.status_code == 201, started.json
-    finished = client.post(
-        f"/api/v1/me/sessions/{started.json['id']}/finish",
-        headers=patient.headers,
-        json={"post_distress": post, "backdraft": list(backdraft)},
-    )
-    assert finished.status_code == 200, finished.json
+    practise(client, patient, pre, post, backdraft, assignment_id=assignments[0]["id"])
 
 
 def test_client_page_shows_chart_sessions_and_dose_history(app, client, therapist, patient):
