@@ -9,7 +9,8 @@ import uuid
 from pydantic import BaseModel, Field, HttpUrl
 from sqlmodel import Session, select
 
-from care.tables import CrisisResources
+from care import audit
+from care.tables import CrisisResources, User
 from care.types import utcnow
 
 DEFAULT_INTRO = (
@@ -73,10 +74,17 @@ def for_therapist(session: Session, therapist_id: uuid.UUID | None) -> Resources
     return Resources(intro=DEFAULT_INTRO, items=DEFAULT_ITEMS, source="default")
 
 
-def save(
-    session: Session, therapist_id: uuid.UUID | None, intro: str, items: list[ResourceItem]
-) -> Resources:
-    """Replace the resources for a therapist (or, with None, for the deployment)."""
+def save(session: Session, actor: User, intro: str, items: list[ResourceItem]) -> Resources:
+    """Replace the crisis resources a therapist's clients see (an admin's are the deployment's,
+    for therapists without their own), audited; the same for the API and the pages."""
+    therapist_id = actor.id if actor.role == "therapist" else None
+    audit.record(
+        session,
+        "crisis_resources.update",
+        actor_id=actor.id,
+        target_type="crisis_resources",
+        target_id=therapist_id or "deployment",
+    )
     row = session.exec(
         select(CrisisResources).where(
             CrisisResources.therapist_id == therapist_id

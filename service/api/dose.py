@@ -317,14 +317,6 @@ def get_crisis_resources(user: User):
 def put_crisis_resources(user: User, body: CrisisIn):
     """A therapist sets them for their clients; an admin sets the deployment's default."""
     session = db.session()
-    therapist_id = user.id if user.role == "therapist" else None
-    resources = crisis.save(session, therapist_id, body.intro, body.items)
-    audit.record(
-        session,
-        "crisis_resources.update",
-        actor_id=user.id,
-        target_type="crisis_resources",
-        target_id=therapist_id or "deployment",
-    )
+    resources = crisis.save(session, user, body.intro, body.items)
     session.commit()
     return CrisisOut.model_validate(resources.model_dump(mode="json"))

@@ -4,7 +4,6 @@ therapists without their own. One form, two owners."""
 from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from care import audit
 from care.safety import crisis
 from service import db
 from service.web.shared.blueprint import ADMIN, THERAPIST, signed_in, web
@@ -82,14 +81,7 @@ def therapist_crisis():
         if errors:
             values["source"] = "therapist"
             return render_template("therapist/crisis.html", values=values, errors=errors), 422
-        crisis.save(session, therapist.id, values["intro"], items)
-        audit.record(
-            session,
-            "crisis_resources.update",
-            actor_id=therapist.id,
-            target_type="crisis_resources",
-            target_id=therapist.id,
-        )
+        crisis.save(session, therapist, values["intro"], items)
         session.commit()
         flash("Crisis resources saved. Your clients see them whenever they are on hold.")
         return redirect(url_for("web.therapist_crisis"))
@@ -107,14 +99,7 @@ def admin_crisis():
         if errors:
             values["source"] = "deployment"
             return render_template("admin/crisis.html", values=values, errors=errors), 422
-        crisis.save(session, None, values["intro"], items)
-        audit.record(
-            session,
-            "crisis_resources.update",
-            actor_id=g.page_user.id,
-            target_type="crisis_resources",
-            target_id="deployment",
-        )
+        crisis.save(session, g.page_user, values["intro"], items)
         session.commit()
         flash("Saved. Clients of therapists without their own resources see these.")
         return redirect(url_for("web.admin_crisis"))
