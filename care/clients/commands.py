@@ -107,6 +107,24 @@ def give_login(
     return user, secret
 
 
+def reinvite(session: Session, therapist: User, client_id: uuid.UUID):
+    """A new invitation for a client who has a login (any earlier one stops working); 409 for
+    a client without one. Returns (secret, token); the secret is shown once."""
+    client = get_for_therapist(session, therapist, client_id)
+    if client.user_id is None:
+        raise Conflict("this client has no login; add an email to the client first")
+    secret, token = accounts.invite(session, accounts.get_user(session, client.user_id))
+    audit.record(
+        session,
+        "client.invite",
+        actor_id=therapist.id,
+        target_type="client",
+        target_id=client.id,
+        client_id=client.id,
+    )
+    return secret, token
+
+
 def update_client(
     session: Session,
     therapist: User,

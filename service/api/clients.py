@@ -4,10 +4,8 @@ import uuid
 
 from flask import current_app
 
-from care import audit
 from care.accounts import users as accounts
 from care.clients import commands as clients
-from care.errors import Conflict
 from care.schemas import ClientCreate, ClientUpdate
 from care.tables import User
 from service import db
@@ -130,18 +128,6 @@ def update_client(user: User, client_id: uuid.UUID, body: ClientUpdate):
 def reinvite_client(user: User, client_id: uuid.UUID):
     """Replaces any earlier invitation of a client who has a login."""
     session = db.session()
-    client = clients.get_for_therapist(session, user, client_id)
-    if client.user_id is None:
-        raise Conflict("this client has no login; add an email to the client first")
-    login = accounts.get_user(session, client.user_id)
-    secret, token = accounts.invite(session, login)
-    audit.record(
-        session,
-        "client.invite",
-        actor_id=user.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
+    secret, token = clients.reinvite(session, user, client_id)
     session.commit()
     return _invitation(secret, token), 201
