@@ -1,53 +1,25 @@
 """The client's private calendar feed: make a secret iCalendar URL, turn it off, and the feed
 itself (public by its secret URL, since calendar apps cannot sign in)."""
 
-import hashlib
-import secrets as pysecrets
 from datetime import datetime, timedelta
 
 from flask import Response, current_app
 from pydantic import BaseModel
-from sqlmodel import Session, select
 
-from care.errors import NotFound
-from care.tables import CalendarFeed, Prompt, User
+from care.delivery import calendar as feeds
+from care.tables import User
 from care.types import utcnow
-from care.vocab import PromptStatus
 from service import db
 from service.api import api
 from service.api.framework import CLIENT, PUBLIC
 from service.api.me_reports import own_record
 from service.library import library
 
-# Prompts still ahead of the client (or open now) are on the calendar; finished ones are not.
-_ON_CALENDAR = (
-    PromptStatus.PLANNED,
-    PromptStatus.SENDING,
-    PromptStatus.SENT,
-    PromptStatus.DELIVERED,
-    PromptStatus.OPENED,
-)
-
 
 class CalendarOut(BaseModel):
     """A private calendar URL (keep it secret; create a new one to revoke the old)."""
 
     url: str
-
-
-def _feed_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _revoke_feeds(session: Session, client_id) -> None:
-    """Every URL the client made so far stops working."""
-    for feed in session.exec(
-        select(CalendarFeed).where(
-            CalendarFeed.client_id == client_id, CalendarFeed.revoked_at.is_(None)
-        )
-    ):
-        feed.revoked_at = utcnow()
-        session.add(feed)
 
 
 @api.operation(
@@ -63,9 +35,7 @@ def create_calendar(user: User):
     """An iCalendar URL of upcoming practices for calendar apps; any earlier URL stops working."""
     client = own_record(user)
     session = db.session()
-    _revoke_feeds(session, client.id)
-    token = pysecrets.token_urlsafe(32)
-    session.add(CalendarFeed(client_id=client.id, token_hash=_feed_hash(token)))
+    token = feeds.create_feed(session, client.id)
     session.commit()
     base = current_app.config["HEARTH_SETTINGS"].base_url
     return CalendarOut(url=f"{base}/api/v1/calendar/{token}.ics")
@@ -84,7 +54,7 @@ def revoke_calendar(user: User):
     """The private URL stops working at once."""
     client = own_record(user)
     session = db.session()
-    _revoke_feeds(session, client.id)
+    feeds.revoke_feeds(session, client.id)
     session.commit()
     return None
 
@@ -132,23 +102,9 @@ def _events(prompts, stamp: str, base: str) -> list[str]:
 def calendar_feed(token: str):
     """Public by its secret URL; no names or ratings, only practice titles and times."""
     session = db.session()
-    feed = session.exec(
-        select(CalendarFeed).where(
-            CalendarFeed.token_hash == _feed_hash(token), CalendarFeed.revoked_at.is_(None)
-        )
-    ).first()
-    if feed is None:
-        raise NotFound("this calendar link does not work any more; make a new one in settings")
+    feed = feeds.feed_by_token(session, token)
     now = utcnow()
-    rows = session.exec(
-        select(Prompt)
-        .where(
-            Prompt.client_id == feed.client_id,
-            Prompt.scheduled_at >= now - timedelta(days=1),
-            Prompt.status.in_(_ON_CALENDAR),
-        )
-        .order_by(Prompt.scheduled_at)
-    )
+    rows = feeds.upcoming_prompts(session, feed.client_id, now)
     base = current_app.config["HEARTH_SETTINGS"].base_url
     lines = [
         "BEGIN:VCALENDAR",

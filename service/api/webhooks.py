@@ -1,17 +1,14 @@
 """Webhook endpoints of a therapist's companion-app backend: register, list, pause or resume,
 remove, ping, and each endpoint's delivery log."""
 
-import secrets as pysecrets
 import uuid
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
-from sqlmodel import select
 
-from care import audit
-from care.delivery import secrets
-from care.errors import Invalid, NotFound
+from care.delivery import webhooks
+from care.errors import Invalid
 from care.tables import DeliveryLog, User, WebhookEndpoint
 from service import db
 from service.api import api
@@ -87,13 +84,6 @@ def delivery_out(row: DeliveryLog) -> DeliveryOut:
     )
 
 
-def _own_endpoint(user: User, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    endpoint = db.session().get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.therapist_id != user.id:
-        raise NotFound("no webhook endpoint with this id among yours")
-    return endpoint
-
-
 @api.operation(
     "POST",
     "/webhooks",
@@ -112,18 +102,8 @@ def create_webhook(user: User, body: WebhookIn):
     problem = check_url(body.url)
     if problem:
         raise Invalid(problem, field="url")
-    secret = "whsec_" + pysecrets.token_urlsafe(32)
-    endpoint = WebhookEndpoint(
-        therapist_id=user.id,
-        url=body.url,
-        description=body.description,
-        secret=secrets.encrypt(secret),
-    )
     session = db.session()
-    session.add(endpoint)
-    audit.record(
-        session, "webhook.create", actor_id=user.id, target_type="webhook", target_id=endpoint.id
-    )
+    endpoint, secret = webhooks.register(session, user, url=body.url, description=body.description)
     session.commit()
     return webhook_out(endpoint, secret)
 
@@ -139,13 +119,7 @@ def create_webhook(user: User, body: WebhookIn):
 )
 def list_webhooks(user: User, query: ListQuery):
     """Each endpoint with whether it is failing and why."""
-    rows = list(
-        db.session().exec(
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.therapist_id == user.id)
-            .order_by(WebhookEndpoint.created_at)
-        )
-    )
+    rows = webhooks.endpoints(db.session(), user)
     page, cursor = slice_page(rows, query, lambda e: e.id)
     return Page[WebhookOut](items=[webhook_out(e) for e in page], next_cursor=cursor)
 
@@ -161,15 +135,10 @@ def list_webhooks(user: User, query: ListQuery):
 )
 def update_webhook(user: User, endpoint_id: uuid.UUID, body: WebhookPatch):
     """Resuming clears the failing mark so deliveries are tried again."""
-    endpoint = _own_endpoint(user, endpoint_id)
-    if body.active is not None:
-        endpoint.active = body.active
-        if body.active:
-            endpoint.failing, endpoint.consecutive_failures = False, 0
-    if body.description is not None:
-        endpoint.description = body.description
     session = db.session()
-    session.add(endpoint)
+    endpoint = webhooks.update(
+        session, user, endpoint_id, active=body.active, description=body.description
+    )
     session.commit()
     return webhook_out(endpoint)
 
@@ -185,13 +154,8 @@ def update_webhook(user: User, endpoint_id: uuid.UUID, body: WebhookPatch):
 )
 def delete_webhook(user: User, endpoint_id: uuid.UUID):
     """No more deliveries go there; its delivery log is kept."""
-    endpoint = _own_endpoint(user, endpoint_id)
-    endpoint.active = False
     session = db.session()
-    session.add(endpoint)
-    audit.record(
-        session, "webhook.delete", actor_id=user.id, target_type="webhook", target_id=endpoint.id
-    )
+    webhooks.remove(session, user, endpoint_id)
     session.commit()
     return None
 
@@ -208,17 +172,8 @@ def ping_webhook(user: User, endpoint_id: uuid.UUID):
     """Sends a signed `webhook.ping` now and reports what the endpoint answered."""
     from scheduler.channels.webhook import WebhookChannel
 
-    endpoint = _own_endpoint(user, endpoint_id)
-    result = WebhookChannel().ping(endpoint.url, secrets.decrypt(endpoint.secret))
-    row = DeliveryLog(
-        endpoint_id=endpoint.id,
-        channel="webhook",
-        outcome=result.outcome,
-        status_code=result.status_code,
-        detail=f"ping: {result.detail}"[:500],
-    )
     session = db.session()
-    session.add(row)
+    row = webhooks.ping(session, user, endpoint_id, WebhookChannel().ping)
     session.commit()
     return delivery_out(row)
 
@@ -234,13 +189,6 @@ def ping_webhook(user: User, endpoint_id: uuid.UUID):
 )
 def webhook_deliveries(user: User, endpoint_id: uuid.UUID, query: ListQuery):
     """Every attempt, newest first, with the status code and the reason for failures."""
-    endpoint = _own_endpoint(user, endpoint_id)
-    rows = list(
-        db.session().exec(
-            select(DeliveryLog)
-            .where(DeliveryLog.endpoint_id == endpoint.id)
-            .order_by(DeliveryLog.id.desc())
-        )
-    )
+    rows = webhooks.deliveries(db.session(), user, endpoint_id)
     page, cursor = slice_page(rows, query, lambda r: r.id)
     return Page[DeliveryOut](items=[delivery_out(r) for r in page], next_cursor=cursor)
