@@ -1,1 +1,1 @@
-"""Delivery records in the care layer: prompts and webhook secrets."""
+"""Delivery records in the care layer: prompts, calendar feeds, webhooks and their secrets."""
