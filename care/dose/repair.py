@@ -24,7 +24,7 @@ from care.dose.model import (
 
 # The names a therapist knows these settings by (the settings page's labels).
 LABELS = {
-    "start_level": "start level",
+    "start_level": "starting level",
     "min_level": "lowest level",
     "max_level": "highest level",
     "pinned_level": "pinned level",

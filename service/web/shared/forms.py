@@ -7,6 +7,7 @@ import uuid
 from flask import abort, request
 from pydantic import ValidationError
 
+from care.dose.repair import LABELS
 from care.errors import Invalid
 from care.vocab import LEVEL_RANGE, RATING_RANGE, THRESHOLD_RANGE
 
@@ -19,15 +20,9 @@ _LEVELS = f"Choose a level from {LEVEL_RANGE[0]} to {LEVEL_RANGE[1]}"
 _THRESHOLDS = f"Use a whole number from {THRESHOLD_RANGE[0]} to {THRESHOLD_RANGE[1]}"
 
 
-# Field names inside care-layer messages, in the words a therapist would use.
-_WORDS = {
-    "start_level": "the starting level",
-    "min_level": "the lowest level",
-    "max_level": "the highest level",
-    "pinned_level": "the pinned level",
-    "window_threshold": "the rough-session threshold",
-    "crisis_threshold": "the crisis threshold",
-}
+# Field names inside care-layer messages, in the words a therapist would use (the same names
+# the dose repair uses in its reasons).
+_WORDS = {name: f"the {label}" for name, label in LABELS.items() if name != "timezone"}
 
 # What to say when a value has the wrong type or range (pydantic's own words are for developers).
 _HINTS = {
