@@ -1,7 +1,10 @@
 """Crisis resources: a deployment default, optionally replaced per therapist (R5).
 
-The built-in default is neutral on purpose: hearth cannot know where a client lives, so it tells
-them to contact local emergency services and their therapist."""
+The built-in default is neutral on purpose: hearth cannot know where a client lives, so it never
+shows a phone number it made up. Its crisis-line entry names no number and is a placeholder: until
+an admin or a therapist saves resources of their own, the answer says `confirmed=False`, and the
+admin pages ask for the local crisis line. Every version says what to do when the therapist
+cannot be reached quickly: do not wait for them."""
 
 import json
 import uuid
@@ -13,6 +16,7 @@ from care import audit
 from care.tables import CrisisResources, User
 from care.types import utcnow
 
+CRISIS_LINE_LABEL = "Crisis line"
 DEFAULT_INTRO = (
     "If you might hurt yourself or you are in danger, please reach out for help right now. "
     "You do not have to get through this alone."
@@ -26,9 +30,19 @@ DEFAULT_ITEMS = [
         "url": None,
     },
     {
+        # The placeholder an admin must confirm: no number, because a wrong one is worse than
+        # none. The admin pages ask for the local line while `confirmed` is False.
+        "label": CRISIS_LINE_LABEL,
+        "text": "A crisis line lets you talk with someone at any hour, day or night. If you do "
+        "not have its number to hand, call your local emergency number instead.",
+        "phone": None,
+        "url": None,
+    },
+    {
         "label": "Your therapist",
         "text": "You can contact your therapist the way you usually do. If you rated your "
-        "distress very high here, they have been told.",
+        "distress very high here, they have been told. If you cannot reach them quickly, do "
+        "not wait for them: call your local emergency number or a crisis line now.",
         "phone": None,
         "url": None,
     },
@@ -50,6 +64,10 @@ class Resources(BaseModel):
     intro: str = Field(max_length=1000)
     items: list[ResourceItem] = Field(min_length=1, max_length=20)
     source: str = Field(description="therapist, deployment or default")
+    confirmed: bool = Field(
+        description="False for the built-in default, which has no local crisis line number "
+        "yet; true once an admin or the therapist has saved resources of their own"
+    )
 
 
 def for_therapist(session: Session, therapist_id: uuid.UUID | None) -> Resources:
@@ -65,13 +83,18 @@ def for_therapist(session: Session, therapist_id: uuid.UUID | None) -> Resources
     }
     own = rows.get(therapist_id) if therapist_id else None
     if own is not None:
-        return Resources(intro=own.intro, items=json.loads(own.items), source="therapist")
+        return Resources(
+            intro=own.intro, items=json.loads(own.items), source="therapist", confirmed=True
+        )
     deployment = rows.get(None)
     if deployment is not None:
         return Resources(
-            intro=deployment.intro, items=json.loads(deployment.items), source="deployment"
+            intro=deployment.intro,
+            items=json.loads(deployment.items),
+            source="deployment",
+            confirmed=True,
         )
-    return Resources(intro=DEFAULT_INTRO, items=DEFAULT_ITEMS, source="default")
+    return Resources(intro=DEFAULT_INTRO, items=DEFAULT_ITEMS, source="default", confirmed=False)
 
 
 def save(session: Session, actor: User, intro: str, items: list[ResourceItem]) -> Resources:
@@ -98,4 +121,9 @@ def save(session: Session, actor: User, intro: str, items: list[ResourceItem]) -
     row.items = json.dumps([item.model_dump(mode="json") for item in items])
     row.updated_at = utcnow()
     session.add(row)
-    return Resources(intro=intro, items=items, source="therapist" if therapist_id else "deployment")
+    return Resources(
+        intro=intro,
+        items=items,
+        source="therapist" if therapist_id else "deployment",
+        confirmed=True,
+    )

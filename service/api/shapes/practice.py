@@ -4,7 +4,7 @@ resources."""
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from care.vocab import AlertStatus, Severity
 
@@ -68,6 +68,10 @@ class CrisisOut(BaseModel):
     intro: str
     items: list[ResourceItemOut]
     source: str
+    confirmed: bool = Field(
+        description="False while these are the built-in default, which has no local crisis "
+        "line number: an admin must still enter it. Apps show the items either way."
+    )
 
 
 class Links(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from care.accounts import queries as account_queries
 from care.accounts import users as accounts
 from care.errors import Conflict, Invalid
+from care.safety import crisis
 from care.schemas import UserCreate
 from service import db
 from service.web.shared.blueprint import ADMIN, THERAPIST, signed_in, web
@@ -22,7 +23,8 @@ _HINTS = {
 
 
 def overview(**extra) -> dict:
-    """Every therapist with their number of clients, oldest account first."""
+    """Every therapist with their number of clients, oldest account first, and whether the
+    deployment's crisis resources are confirmed."""
     context = {
         "therapists": [
             {
@@ -39,6 +41,8 @@ def overview(**extra) -> dict:
         "values": {"name": "", "email": ""},
         "errors": {},
         "created": None,
+        # Until an admin saves the deployment's resources, the local crisis line is missing.
+        "crisis_confirmed": crisis.for_therapist(db.session(), None).confirmed,
     }
     context.update(extra)
     return context

@@ -23,7 +23,12 @@ def crisis_values(resources) -> dict:
     ]
     rows = min(20, max(len(items) + 2, 3))
     items += [{"label": "", "text": "", "phone": "", "url": ""}] * (rows - len(items))
-    return {"intro": resources.intro, "items": items, "source": resources.source}
+    return {
+        "intro": resources.intro,
+        "items": items,
+        "source": resources.source,
+        "confirmed": resources.confirmed,
+    }
 
 
 def read_crisis_form() -> tuple[dict, list | None, dict]:
@@ -79,7 +84,8 @@ def therapist_crisis():
     if request.method == "POST":
         values, items, errors = read_crisis_form()
         if errors:
-            values["source"] = "therapist"
+            confirmed = crisis.for_therapist(session, therapist.id).confirmed
+            values.update(source="therapist", confirmed=confirmed)
             return render_template("therapist/crisis.html", values=values, errors=errors), 422
         crisis.save(session, therapist, values["intro"], items)
         session.commit()
@@ -97,7 +103,8 @@ def admin_crisis():
     if request.method == "POST":
         values, items, errors = read_crisis_form()
         if errors:
-            values["source"] = "deployment"
+            confirmed = crisis.for_therapist(session, None).confirmed
+            values.update(source="deployment", confirmed=confirmed)
             return render_template("admin/crisis.html", values=values, errors=errors), 422
         crisis.save(session, g.page_user, values["intro"], items)
         session.commit()

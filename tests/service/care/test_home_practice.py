@@ -436,6 +436,19 @@ def test_alerts_acknowledge_once(client, therapist, patient):
     assert client.get("/api/v1/alerts?status=open", headers=therapist.headers).json["items"] == []
 
 
+def test_default_crisis_resources_are_an_unconfirmed_placeholder(client, therapist, patient):
+    for who in (therapist, patient):
+        path = "/api/v1/crisis-resources" if who is therapist else "/api/v1/me/crisis-resources"
+        seen = client.get(path, headers=who.headers).json
+        assert seen["source"] == "default" and seen["confirmed"] is False
+        labels = [item["label"] for item in seen["items"]]
+        assert "Crisis line" in labels  # a placeholder entry, with no number made up for it
+        assert all(item["phone"] is None for item in seen["items"])
+        words = " ".join(item["text"] for item in seen["items"])
+        assert "cannot reach them quickly" in words and "do not wait" in words
+        assert "emergency number" in words
+
+
 def test_crisis_resources_per_therapist(client, therapist, patient):
     body = {
         "intro": "Help is close.",
@@ -447,6 +460,7 @@ def test_crisis_resources_per_therapist(client, therapist, patient):
     )
     seen = client.get("/api/v1/me/crisis-resources", headers=patient.headers).json
     assert seen["source"] == "therapist" and seen["items"][0]["phone"] == "+49 800 111 0111"
+    assert seen["confirmed"] is True
     bad = {"intro": "x", "items": [{"label": "Site", "url": "javascript:alert(1)"}]}
     body = _problem(
         client.put("/api/v1/crisis-resources", headers=therapist.headers, json=bad), 422

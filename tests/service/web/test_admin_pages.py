@@ -170,3 +170,30 @@ def test_admin_sets_the_deployment_crisis_resources(app, client, admin, patient)
     assert seen["source"] == "deployment" and seen["items"][0]["label"] == "Samaritans"
     bad = browser.post("/admin/crisis-resources", data={**data, "url-0": "ftp://x"})
     assert bad.status_code == 422 and "starting with https://" in text(bad)
+
+
+def test_admin_is_asked_for_the_local_crisis_line_until_it_is_saved(app, client, admin, patient):
+    browser, token = web_session(app, admin.email)
+    home = text(browser.get("/"))
+    assert 'id="crisis-unconfirmed"' in home and "Enter your local crisis line" in home
+    page = text(browser.get("/admin/crisis-resources"))
+    assert "Not yet confirmed for this service" in page and "Crisis line" in page
+    default = client.get("/api/v1/me/crisis-resources", headers=patient.headers).json
+    assert default["source"] == "default" and default["confirmed"] is False
+    # The placeholder never shows the client a made-up number.
+    assert all(item["phone"] is None and item["url"] is None for item in default["items"])
+    refused = browser.post("/admin/crisis-resources", data={"csrf_token": token, "intro": ""})
+    assert refused.status_code == 422 and "Not yet confirmed" in text(refused)
+    data = {
+        "csrf_token": token,
+        "intro": "Help is here.",
+        "label-0": "Crisis line",
+        "text-0": "Any time, day or night.",
+        "phone-0": "116 123",
+    }
+    assert browser.post("/admin/crisis-resources", data=data).status_code == 302
+    assert "crisis-unconfirmed" not in text(browser.get("/"))
+    assert "Not yet confirmed" not in text(browser.get("/admin/crisis-resources"))
+    saved = client.get("/api/v1/me/crisis-resources", headers=patient.headers).json
+    assert saved["confirmed"] is True and saved["items"][0]["phone"] == "116 123"
+    assert client.get("/api/v1/crisis-resources", headers=admin.headers).json["confirmed"] is True

@@ -514,6 +514,7 @@ def test_crisis_resources_form_saves_and_reaches_the_client(app, client, therapi
     browser, token = web_session(app, therapist)
     page = text(browser.get("/crisis-resources"))
     assert "neutral default" in page and "Emergency services" in page
+    assert 'id="unconfirmed"' in page and "not yet confirmed" in page
     bad = {
         "csrf_token": token,
         "intro": "Please reach out now.",
@@ -536,7 +537,8 @@ def test_crisis_resources_form_saves_and_reaches_the_client(app, client, therapi
     assert browser.post("/crisis-resources", data=good).status_code == 302
     mine = client.get("/api/v1/me/crisis-resources", headers=patient.headers).json
     assert mine["source"] == "therapist" and mine["items"][0]["phone"] == "+44 116 123"
-    assert "Crisis resources saved." in text(browser.get("/crisis-resources"))
+    saved = text(browser.get("/crisis-resources"))
+    assert "Crisis resources saved." in saved and 'id="unconfirmed"' not in saved
     empty = browser.post("/crisis-resources", data={"csrf_token": token, "intro": ""})
     assert empty.status_code == 422 and "Write a short introduction" in text(empty)
 
