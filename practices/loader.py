@@ -11,10 +11,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from practices.errors import LibraryError, UnknownPractice
-from practices.model import LEVEL_TARGET_SECONDS, Practice
+from practices.model import LEVEL_TARGET_SECONDS, Practice, Variant
 from practices.timing import timing_problem
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
+
+# A long silence with no word first can feel like the recording stopped, or like being left
+# alone with something hard; so the line before it says quiet is coming.
+LONG_SILENCE_SECONDS = 30
+HEADS_UP = re.compile(r"\b(quiet|quietly|silence|silent)\b|\bwithout words\b", re.I)
 
 _TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
 
@@ -123,7 +128,7 @@ def parse_practice(data: bytes, expected_id: str) -> tuple[Practice | None, list
 
 
 def rule_problems(practice: Practice) -> list[str]:
-    """Problems that span several fields: levels, targets, timing, gates and cues."""
+    """Problems that span several fields: levels, targets, timing, silences, gates and roles."""
     problems = []
     first_at: dict[int, int] = {}
     for i, variant in enumerate(practice.variants):
@@ -142,18 +147,69 @@ def rule_problems(practice: Practice) -> list[str]:
             )
         elif message := timing_problem(variant):
             problems.append(f"{where}: {message}")
-        if practice.text_only:
-            problems.extend(
-                f"{where}.segments[{j}].cue: a text-only practice is read, so it has no cues"
-                for j, segment in enumerate(variant.segments)
-                if segment.kind == "cue"
+        problems.extend(f"{where}.{found}" for found in _segment_problems(practice, variant))
+    return problems + _gate_problems(practice) + _role_problems(practice)
+
+
+def _segment_problems(practice: Practice, variant: Variant) -> list[str]:
+    problems = []
+    for j, segment in enumerate(variant.segments):
+        if practice.text_only and segment.kind == "cue":
+            problems.append(f"segments[{j}].cue: a text-only practice is read, so it has no cues")
+        if not practice.text_only and segment.kind == "write":
+            problems.append(
+                f"segments[{j}].write: writing time belongs to text-only practices; "
+                "use a pause in a practice that is listened to"
             )
+        if False and segment.kind == "pause" and segment.pause > LONG_SILENCE_SECONDS:  # PENDING
+            before = variant.segments[j - 1].say if j else None
+            if not (before and HEADS_UP.search(before)):
+                problems.append(
+                    f"segments[{j}].pause: a silence of {segment.pause:g} s needs a heads-up: "
+                    "the say segment just before it tells the client quiet is coming (with "
+                    "'quiet', 'silence', 'silent' or 'without words'), so the quiet is not "
+                    "mistaken for the end"
+                )
+    return problems
+
+
+def _gate_problems(practice: Practice) -> list[str]:
+    problems = []
     if practice.kind == "differentiated" and practice.gate != "stability":
         problems.append(f'gate: a differentiated practice needs "stability", got "{practice.gate}"')
     if practice.is_yang and practice.gate != "yang_ready":
         problems.append(
             f'gate: a "{practice.quality}" (yang) practice needs "yang_ready", '
             f'got "{practice.gate}"'
+        )
+    return problems
+
+
+def _role_problems(practice: Practice) -> list[str]:
+    """Level 1 is lukewarm, entry practices only (CLINICAL.md section 4); a prelude is one short
+    variant played before imagery; other-to-self comes last, so it is never an entry (R6)."""
+    problems = []
+    if practice.entry and practice.prelude:
+        problems.append("prelude: an entry practice cannot also be a prelude")
+    if (practice.entry or practice.prelude) and practice.audience != "client":
+        problems.append("audience: entry practices and preludes are for clients")
+    if practice.entry and 1 not in practice.levels:
+        problems.append("variants: an entry practice needs a level 1 variant (lukewarm)")
+    if practice.entry and practice.direction == "other_to_self":
+        problems.append(
+            "entry: other-to-self imagery is the hardest direction and comes last (R6), so it "
+            "cannot be an entry practice"
+        )
+    if practice.prelude and practice.levels != [1]:
+        problems.append("variants: a prelude has exactly one variant, at level 1 (about a minute)")
+    if practice.prelude and practice.imagery:
+        problems.append("imagery: a prelude is played before imagery, not given one of its own")
+    if practice.audience == "client" and not (practice.entry or practice.prelude):
+        problems.extend(
+            f"variants[{i}].level: level 1 is lukewarm and plays an entry practice (CLINICAL.md "
+            f"section 4); {practice.id} is not an entry practice, so its lowest level is 2"
+            for i, variant in enumerate(practice.variants)
+            if variant.level == 1
         )
     return problems
 

@@ -31,7 +31,7 @@ Quality = Literal[
 ]
 Kind = Literal["blended", "differentiated"]
 Gate = Literal["none", "stability", "yang_ready"]
-SegmentKind = Literal["say", "pause", "cue"]
+SegmentKind = Literal["say", "pause", "write", "cue"]
 Cue = Literal["bell"]
 OptionalOffer = Literal["touch"]
 
@@ -44,7 +44,10 @@ TOUCH_MAX = 120
 _BRACE_TOKEN = re.compile(r"\{[^{}\n]*\}|[{}]")
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SOURCE = re.compile(r"\d{3}:\d+(?:-\d+)?")
-_SEGMENT_KEYS = ("say", "pause", "cue")
+_SEGMENT_KEYS = ("say", "pause", "write", "cue")
+# {touch} holds whatever phrase the client wrote, so it only ever follows a colon and ends its
+# clause: "...: {touch}." reads right for "a warm mug", "my cat on my lap" or "hug myself".
+_TOUCH_SLOT = re.compile(r":[ \t]*\{touch\}(?=$|[.,;!?\u2026)])")
 
 
 def problem(message: str) -> PydanticCustomError:
@@ -85,10 +88,12 @@ class _Strict(BaseModel):
 
 
 class Segment(_Strict):
-    """One step of a script: words to say, a pause in seconds, or a cue (a soft bell)."""
+    """One step of a script: words to say, a pause in seconds, writing time in seconds (text-only
+    practices), or a cue (a soft bell)."""
 
     say: str | None = None
     pause: float | None = None
+    write: float | None = None
     cue: Cue | None = None
     optional: OptionalOffer | None = None
 
@@ -99,7 +104,7 @@ class Segment(_Strict):
             present = [key for key in _SEGMENT_KEYS if data.get(key) is not None]
             if len(present) != 1:
                 found = ", ".join(sorted(data)) or "nothing"
-                raise problem(f"must have exactly one of say, pause or cue (found: {found})")
+                raise problem(f"must have exactly one of say, pause, write or cue (found: {found})")
         return data
 
     @field_validator("say")
@@ -115,9 +120,14 @@ class Segment(_Strict):
         for match in re.finditer(r"\{name\}", text):
             if not re.search(r",\s*$", text[: match.start()]):
                 raise problem("{name} may only be used as an address after a comma (', {name}')")
+        if False and text.count("{touch}") != len(_TOUCH_SLOT.findall(text)):  # PENDING
+            raise problem(
+                "{touch} may only follow a colon and end its clause ('...: {touch}.'), so "
+                "whatever phrase the client wrote reads right"
+            )
         return text
 
-    @field_validator("pause", mode="before")
+    @field_validator("pause", "write", mode="before")
     @classmethod
     def _check_pause(cls, value: Any) -> Any:
         if value is None:
@@ -139,7 +149,9 @@ class Segment(_Strict):
         """Which of say, pause or cue this segment is."""
         if self.say is not None:
             return "say"
-        return "pause" if self.pause is not None else "cue"
+        if self.pause is not None:
+            return "pause"
+        return "write" if self.write is not None else "cue"
 
 
 class Variant(_Strict):
@@ -182,6 +194,8 @@ class Practice(_Strict):
     kind: Kind
     gate: Gate
     entry: bool = False
+    prelude: bool = False
+    imagery: bool = False
     text_only: bool = False
     sources: list[Source] = Field(min_length=1)
     therapist_notes: str

@@ -32,11 +32,14 @@ def speech_seconds(text: str, wpm: float = DEFAULT_WPM) -> float:
 def segment_seconds(
     segment: Segment, wpm: float = DEFAULT_WPM, person: Personalisation | None = None
 ) -> float:
-    """Seconds one segment lasts: its speech (for this person), its pause, or a cue."""
+    """Seconds one segment lasts: its speech (for this person), its pause or writing time, or a
+    cue."""
     if segment.say is not None:
         return speech_seconds(fill(segment.say, person), wpm)
     if segment.pause is not None:
         return segment.pause
+    if segment.write is not None:
+        return segment.write
     return CUE_SECONDS
 
 

@@ -4,7 +4,7 @@ from html import escape
 
 from practices.model import Practice
 from practices.render.timeline import Timeline
-from practices.render.words import BELL, OPTIONAL_LABEL, pause_words, sentence
+from practices.render.words import BELL, OPTIONAL_LABEL, pause_words, sentence, write_words
 
 
 def render(practice: Practice, timeline: Timeline) -> str:
@@ -28,6 +28,9 @@ def render(practice: Practice, timeline: Timeline) -> str:
         elif item.kind == "pause":
             words = escape(sentence(pause_words(item.duration)))
             lines.append(f'  <p class="pause" role="note">{words}</p>')
+        elif item.kind == "write":
+            words = escape(sentence(write_words(item.duration)))
+            lines.append(f'  <p class="write" role="note">{words}</p>')
         else:
             lines.append(f'  <p class="cue" role="note">{escape(sentence(BELL))}</p>')
     lines.append("</article>")

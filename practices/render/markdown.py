@@ -4,7 +4,7 @@ import re
 
 from practices.model import Practice
 from practices.render.timeline import Timeline
-from practices.render.words import BELL, OPTIONAL_LABEL, pause_words, sentence
+from practices.render.words import BELL, OPTIONAL_LABEL, pause_words, sentence, write_words
 
 # Characters that could turn a client's name (or a script) into markup.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
@@ -25,6 +25,8 @@ def render(practice: Practice, timeline: Timeline) -> str:
             blocks.append(label + escape(item.text or ""))
         elif item.kind == "pause":
             blocks.append(f"*{sentence(pause_words(item.duration))}*")
+        elif item.kind == "write":
+            blocks.append(f"*{sentence(write_words(item.duration))}*")
         else:
             blocks.append(f"*{sentence(BELL)}*")
     return "\n\n".join(blocks) + "\n"

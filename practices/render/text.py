@@ -2,7 +2,7 @@
 
 from practices.model import Practice
 from practices.render.timeline import Timeline
-from practices.render.words import BELL, OPTIONAL_LABEL, pause_words
+from practices.render.words import BELL, OPTIONAL_LABEL, pause_words, write_words
 
 
 def render(practice: Practice, timeline: Timeline) -> str:
@@ -14,6 +14,8 @@ def render(practice: Practice, timeline: Timeline) -> str:
             paragraphs.append(f"{prefix}{item.text}")
         elif item.kind == "pause":
             paragraphs.append(f"({pause_words(item.duration)})")
+        elif item.kind == "write":
+            paragraphs.append(f"({write_words(item.duration)})")
         else:
             paragraphs.append(f"({BELL})")
     return "\n\n".join(paragraphs) + "\n"

@@ -12,11 +12,12 @@ from practices.model import Personalisation, Practice
 from practices.personalise import fill
 from practices.timing import DEFAULT_WPM, segment_seconds, speech_seconds
 
-ItemKind = Literal["speech", "pause", "cue"]
+ItemKind = Literal["speech", "pause", "write", "cue"]
+_SILENT_KINDS: dict[str, ItemKind] = {"pause": "pause", "write": "write", "cue": "cue"}
 
 
 class TimelineItem(BaseModel):
-    """One step: speech (with its personalised text), a pause, or a cue."""
+    """One step: speech (with its personalised text), a pause, writing time, or a cue."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -57,7 +58,7 @@ def build_timeline(
             text: str | None = fill(segment.say, person)
             seconds = speech_seconds(text, wpm)
         else:
-            kind, text = ("pause" if segment.pause is not None else "cue"), None
+            kind, text = _SILENT_KINDS[segment.kind], None
             seconds = segment_seconds(segment, wpm)
         duration_ms = round(seconds * 1000)
         items.append(

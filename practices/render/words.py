@@ -15,6 +15,13 @@ def pause_words(seconds: float) -> str:
     return "take a long, quiet rest here, for as long as feels right"
 
 
+def write_words(seconds: float) -> str:
+    """Writing time as the writer is told it: roughly how long, never a deadline."""
+    minutes = max(1, round(seconds / 60))
+    plural = "s" if minutes != 1 else ""
+    return f"time to write, about {minutes} minute{plural}, or as long as you like"
+
+
 def sentence(words: str) -> str:
     """The words as a sentence: capital first letter, full stop at the end."""
     return words[:1].upper() + words[1:] + "."

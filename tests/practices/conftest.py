@@ -18,7 +18,7 @@ from practices.timing import estimate_seconds
 SCRIPT: list[tuple[str, str | None]] = [
     ("Find a way of sitting that feels steady, {name}.", None),
     ("Let the breath come and go at its own pace.", None),
-    ("If you would like to, rest {touch} for a moment.", "touch"),
+    ("If you would like to, you could try this: {touch}.", "touch"),
     ("Notice one thing around you that is quietly pleasant.", None),
     ("When you are ready, let your eyes open and look around.", None),
 ]
@@ -42,6 +42,7 @@ def sample_variant(level: int, cue: bool = True) -> dict[str, Any]:
 def sample_practice(practice_id: str = "sample-pause", **fields: Any) -> dict[str, Any]:
     """A valid practice as TOML-ready data; keyword arguments replace fields."""
     levels = fields.pop("levels", (1, 2))
+    # Only entry practices have a level 1 (lukewarm, CLINICAL.md section 4).
     data: dict[str, Any] = {
         "id": practice_id,
         "title": "A quiet pause",
@@ -52,7 +53,7 @@ def sample_practice(practice_id: str = "sample-pause", **fields: Any) -> dict[st
         "quality": "calming",
         "kind": "blended",
         "gate": "none",
-        "entry": True,
+        "entry": 1 in levels,
         "text_only": False,
         "sources": ["004:707-711"],
         "therapist_notes": "A sample used by the tests; not a real practice.",

@@ -95,6 +95,18 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 DELETE = object()
 
+
+def _update(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    """Several top-level changes at once; `variants=None` keeps only the first variant."""
+
+    def change(data: dict[str, Any]) -> None:
+        if fields.pop("variants", ...) is None:
+            data["variants"] = data["variants"][:1]
+        data.update(fields)
+
+    return change
+
+
 BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("missing", _set("title", DELETE), "title: is required"),
     ("unknown-field", _set("colour", "blue"), "colour: is not a field of the library format"),
@@ -129,12 +141,12 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "two-kinds",
         _set("variants.0.segments.1", {"pause": 4, "say": "Hello."}),
-        "variants[0].segments[1]: must have exactly one of say, pause or cue (found: pause, say)",
+        "variants[0].segments[1]: must have exactly one of say, pause, write or cue (found: pause, say)",
     ),
     (
         "misspelt-kind",
         _set("variants.0.segments.1", {"sya": "Hello."}),
-        "variants[0].segments[1]: must have exactly one of say, pause or cue (found: sya)",
+        "variants[0].segments[1]: must have exactly one of say, pause, write or cue (found: sya)",
     ),
     (
         "text-pause",
@@ -160,6 +172,58 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "touch-not-optional",
         _set("variants.0.segments.4", {"say": "Rest {touch} here."}),
         "variants[0].segments[4]: say: a segment offering {touch} must be marked optional",
+    ),
+    (
+        "touch-not-after-colon",
+        _set("variants.0.segments.4", {"say": "Rest {touch} here.", "optional": "touch"}),
+        "variants[0].segments[4].say: {touch} may only follow a colon and end its clause",
+    ),
+    (
+        "touch-mid-clause",
+        _set("variants.0.segments.4", {"say": "Try: {touch} now.", "optional": "touch"}),
+        "variants[0].segments[4].say: {touch} may only follow a colon and end its clause",
+    ),
+    (
+        "write-in-a-listened-practice",
+        _set("variants.0.segments.1", {"write": 4}),
+        "variants[0].segments[1].write: writing time belongs to text-only practices",
+    ),
+    (
+        "negative-write",
+        _set("variants.0.segments.1", {"write": 0}),
+        "variants[0].segments[1].write: must be a number of seconds above 0",
+    ),
+    (
+        "long-silence-unannounced",
+        _set("variants.0.segments.10.pause", 31),
+        "variants[0].segments[10].pause: a silence of 31 s needs a heads-up",
+    ),
+    (
+        "level-one-not-entry",
+        _set("entry", False),
+        "variants[0].level: level 1 is lukewarm and plays an entry practice (CLINICAL.md "
+        "section 4); level-one-not-entry is not an entry practice, so its lowest level is 2",
+    ),
+    (
+        "entry-other-to-self",
+        _set("direction", "other_to_self"),
+        "entry: other-to-self imagery is the hardest direction and comes last (R6)",
+    ),
+    ("entry-and-prelude", _set("prelude", True), "prelude: an entry practice cannot also be a"),
+    (
+        "entry-for-therapists",
+        _set("audience", "therapist"),
+        "audience: entry practices and preludes are for clients",
+    ),
+    (
+        "long-prelude",
+        _update(entry=False, prelude=True),
+        "variants: a prelude has exactly one variant, at level 1",
+    ),
+    (
+        "prelude-with-prelude",
+        _update(entry=False, prelude=True, imagery=True, variants=None),
+        "imagery: a prelude is played before imagery, not given one of its own",
     ),
     (
         "optional-pause",
@@ -268,3 +332,27 @@ def test_rule_problems_are_collected_together(
         "rules.toml: variants[1].segments[11].cue: a text-only practice is read, so it has no cues",
         'rules.toml: gate: a differentiated practice needs "stability", got "none"',
     ]
+
+
+def test_a_heads_up_before_a_long_silence_is_enough(
+    tmp_path: Path, practice_data: Data, write: Write
+) -> None:
+    data = practice_data("announced", levels=(2,))
+    segments = data["variants"][0]["segments"]
+    segments[8] = {"say": "I'll be quiet for a while now, and speak again after."}
+    segments[9] = {"pause": 60}
+    write(tmp_path, data)
+    problems = [p for p in _problems(tmp_path) if "heads-up" in p or "say" in p]
+    assert problems == []
+
+
+def test_writing_time_is_for_text_only_practices(
+    tmp_path: Path, practice_data: Data, write: Write
+) -> None:
+    data = practice_data("letter", levels=(2,), text_only=True)
+    segments = data["variants"][0]["segments"]
+    index = max(i for i, s in enumerate(segments) if "pause" in s)
+    segments[index] = {"write": segments[index]["pause"]}
+    write(tmp_path, data)
+    practice = load_library(tmp_path).get("letter")
+    assert practice.variant(2).segments[index].kind == "write"

@@ -23,8 +23,8 @@ def test_segment_kinds() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"say": "Hi.", "pause": 3}, "exactly one of say, pause or cue"),
-        ({}, "exactly one of say, pause or cue (found: nothing)"),
+        ({"say": "Hi.", "pause": 3}, "exactly one of say, pause, write or cue"),
+        ({}, "exactly one of say, pause, write or cue (found: nothing)"),
         ({"pause": 0}, "must be a number of seconds above 0"),
         ({"pause": -1}, "must be a number of seconds above 0"),
         ({"pause": True}, "must be a number of seconds above 0"),

@@ -1,12 +1,21 @@
 """Placeholder filling and timing estimates."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from practices import DEFAULT_WPM, Personalisation, Segment, Variant, estimate_seconds
-from practices.personalise import DEFAULT_TOUCH, fill
+from practices import (
+    DEFAULT_WPM,
+    Personalisation,
+    Segment,
+    Variant,
+    default_library,
+    estimate_seconds,
+)
+from practices.personalise import DEFAULT_TOUCH, fill, touch_phrase
 from practices.timing import CUE_SECONDS, count_words, speech_seconds, timing_problem
 
 SAM = Personalisation(name="Sam", touch="a warm mug in both hands")
@@ -34,11 +43,58 @@ def test_name(template: str, with_name: str, without_name: str) -> None:
 
 
 def test_touch_default_and_alternative() -> None:
-    template = "If you like, rest {touch} for a while."
-    assert fill(template) == f"If you like, rest {DEFAULT_TOUCH} for a while."
+    template = "If you like, try this: {touch}."
+    assert fill(template) == f"If you like, try this: {DEFAULT_TOUCH}."
     assert DEFAULT_TOUCH == "a hand on your chest, or both hands around something warm"
-    assert fill(template, SAM) == "If you like, rest a warm mug in both hands for a while."
+    assert fill(template, SAM) == "If you like, try this: a warm mug in both hands."
     assert fill("Breathe. {touch} can help.") == f"Breathe. A{DEFAULT_TOUCH[1:]} can help."
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("my cat on my lap", "your cat on your lap"),
+        ("a cup of tea", "a cup of tea"),
+        ("I hug myself", "you hug yourself"),
+        ("My teddy bear", "Your teddy bear"),
+        ("I’m wrapped in our old blanket", "you’re wrapped in your old blanket"),
+        ("stroking the dog next to me", "stroking the dog next to you"),
+        ("the blanket that is mine", "the blanket that is yours"),
+        ("I am holding a warm stone", "you are holding a warm stone"),
+        ("Imagine a mild morning", "Imagine a mild morning"),
+    ],
+)
+def test_a_touch_written_in_the_first_person_is_said_back_in_the_second(
+    written: str, said: str
+) -> None:
+    assert touch_phrase(written) == said
+    text = fill("If it feels right: {touch}.", Personalisation(touch=written))
+    assert text == f"If it feels right: {said}."
+
+
+_FIRST_PERSON_WORDS = re.compile(r"(?<![\w'’])(i|me|my|mine|myself|our|ours)(?![\w'’])", re.I)
+_PHRASE_WORDS = st.sampled_from(
+    ["my", "My", "I", "me", "myself", "our", "cat", "lap", "tea", "warm", "hand", "on", "I'm"]
+)
+
+
+@given(words=st.lists(_PHRASE_WORDS, min_size=1, max_size=8))
+def test_every_library_touch_slot_reads_in_the_second_person(words: list[str]) -> None:
+    person = Personalisation(touch=" ".join(words))
+    said = touch_phrase(person.touch)
+    assert not _FIRST_PERSON_WORDS.search(said), said
+    for practice in default_library():
+        for variant in practice.variants:
+            for segment in variant.segments:
+                if segment.say and "{touch}" in segment.say:
+                    assert f": {said}" in fill(segment.say, person)
+
+
+@pytest.mark.parametrize("name", ["Sam.", "Sam!", "Sam,", "Sam ..."])
+def test_a_name_brings_no_punctuation_of_its_own(name: str) -> None:
+    assert fill("Welcome, {name}. Settle in.", Personalisation(name=name)) == (
+        "Welcome, Sam. Settle in."
+    )
 
 
 def test_filled_values_are_not_filled_again() -> None:

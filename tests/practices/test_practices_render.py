@@ -2,6 +2,7 @@
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from practices import (
     Practice,
     UnknownFormat,
     build_timeline,
+    load_library,
     estimate_seconds,
     render,
 )
@@ -160,7 +162,7 @@ def test_text_and_markdown_layout(libraries: dict[str, Any]) -> None:
     assert paragraphs[0] == "A quiet pause"
     assert paragraphs[1] == "Find a way of sitting that feels steady, Sam."
     assert paragraphs[2] == "(pause for a breath)"
-    assert "(optional) If you would like to, rest a hand on your chest" in text
+    assert "(optional) If you would like to, you could try this: a hand on your chest" in text
     assert "(a soft bell)" in text
     assert "(take a long, quiet rest here, for as long as feels right)" in text
     md = render(practice, 1, "md", Personalisation(name="*Sam*_"))
@@ -169,7 +171,7 @@ def test_text_and_markdown_layout(libraries: dict[str, Any]) -> None:
     assert blocks[1] == "*A few calm minutes to settle and look around.*"
     assert blocks[2] == r"Find a way of sitting that feels steady, \*Sam\*\_."
     assert blocks[3] == "*Pause for a breath.*"
-    assert "**Optional:** If you would like to, rest" in md
+    assert "**Optional:** If you would like to, you could try this:" in md
     assert blocks[-1] == "*A soft bell.*"
 
 
@@ -177,3 +179,22 @@ def test_text_only_practice_has_no_bell(libraries: dict[str, Any]) -> None:
     practice = libraries["sample"].get("sample-letter")
     for fmt in ("text", "md", "html"):
         assert "soft bell" not in render(practice, 2, fmt).lower()
+
+
+def test_writing_time_reads_as_writing_time_in_every_text_format(
+    tmp_path: Path, practice_data: Any, write: Any
+) -> None:
+    data = practice_data("letter", levels=(2,), text_only=True)
+    segments = data["variants"][0]["segments"]
+    segments[-1] = {"write": segments[-1]["pause"]}
+    write(tmp_path, data)
+    practice = load_library(tmp_path).get("letter")
+    minutes = max(1, round(segments[-1]["write"] / 60))
+    expected = f"time to write, about {minutes} minute"
+    assert f"({expected}" in render(practice, 2, "text")
+    assert f"*T{expected[1:]}" in render(practice, 2, "md")
+    assert f'<p class="write" role="note">T{expected[1:]}' in render(practice, 2, "html")
+    for fmt in ("text", "md", "html"):
+        assert "quiet rest" not in render(practice, 2, fmt).split("\n")[-2]
+    items = json.loads(render(practice, 2, "timeline"))["items"]
+    assert items[-1]["kind"] == "write" and items[-1]["duration"] == segments[-1]["write"]
