@@ -141,7 +141,8 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "two-kinds",
         _set("variants.0.segments.1", {"pause": 4, "say": "Hello."}),
-        "variants[0].segments[1]: must have exactly one of say, pause, write or cue (found: pause, say)",
+        "variants[0].segments[1]: must have exactly one of say, pause, write or cue "
+        "(found: pause, say)",
     ),
     (
         "misspelt-kind",

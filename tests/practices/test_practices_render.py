@@ -14,8 +14,8 @@ from practices import (
     Practice,
     UnknownFormat,
     build_timeline,
-    load_library,
     estimate_seconds,
+    load_library,
     render,
 )
 from practices.render import MEDIA_TYPES
