@@ -24,6 +24,11 @@ def gate_problem(practice: Practice, client: Client) -> str | None:
     """Why this practice may not be assigned to this client, in plain words (or None)."""
     if practice.audience != "client":
         return f"{practice.id} is a practice for therapists and cannot be assigned to a client"
+    if practice.prelude:
+        return (
+            f"{practice.id} is a short prelude played before imagery practices: assign an "
+            "imagery practice and switch its safe-person prelude on instead"
+        )
     if practice.gate == "stability" or practice.kind == "differentiated":
         flagged = [name.replace("_", " ") for name, on in client.flags().items() if on]
         if flagged:
@@ -41,13 +46,17 @@ def gate_problem(practice: Practice, client: Client) -> str | None:
 
 
 def entry_problem(practice: Practice) -> str | None:
-    """An entry practice must be a client practice offered at level 1 (warming up, R6)."""
-    if practice.audience != "client" or 1 not in practice.levels:
-        return f"{practice.id} cannot be an entry practice: it needs a level 1 variant for clients"
+    """An entry practice is one of the library's lukewarm entry practices for clients: offered
+    at level 1, never other-to-self imagery (CLINICAL.md section 4, R6)."""
     if practice.direction == "other_to_self":
         return (
             f"{practice.id} cannot be an entry practice: other-to-self imagery is the hardest "
             "direction and comes last (R6)"
+        )
+    if practice.audience != "client" or 1 not in practice.levels or not practice.entry:
+        return (
+            f"{practice.id} cannot be an entry practice: level 1 is lukewarm, so only the "
+            "library's entry practices (marked entry, with a level 1 variant) can start a client"
         )
     return None
 

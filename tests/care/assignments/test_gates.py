@@ -84,7 +84,9 @@ def test_other_to_self_never_comes_first():
 def test_entry_practices_need_level_1_and_an_easy_direction():
     assert gates.entry_problem(LIBRARY.get("watching-kindness")) is None
     assert "R6" in gates.entry_problem(LIBRARY.get("safe-person-priming"))
-    assert "level 1" in gates.entry_problem(LIBRARY.get("compassionate-friend"))
+    assert "R6" in gates.entry_problem(LIBRARY.get("compassionate-friend"))
+    assert "level 1 is lukewarm" in gates.entry_problem(LIBRARY.get("self-compassion-break"))
+    assert "level 1 is lukewarm" in gates.entry_problem(LIBRARY.get("kind-body-scan"))
 
 
 def test_the_ladder_knows_every_direction_in_the_library():
