@@ -241,6 +241,12 @@ class Practice(_Strict):
         """True for fierce practices (protection, providing, encouragement)."""
         return self.quality in YANG_QUALITIES
 
+    def level_near(self, level: int) -> int:
+        """The offered level nearest `level` from below (the lowest when none is): for an
+        honest "about N minutes", and for rows stored before the library changed."""
+        offered = [n for n in self.levels if n <= max(level, 1)]
+        return max(offered) if offered else self.levels[0]
+
     def variant(self, level: int) -> Variant:
         """The variant at `level`; raises LevelNotOffered when there is none."""
         for variant in self.variants:

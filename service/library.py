@@ -3,6 +3,7 @@
 from flask import current_app, g
 
 from care.assignments import commands as assignments
+from care.assignments import gates
 from care.clients import commands as clients
 from care.tables import Client, User
 from practices import Library, Personalisation, Practice, UnknownPractice
@@ -15,7 +16,9 @@ def library() -> Library:
 
 
 def shared_with(user: User) -> frozenset[str]:
-    """The practices a client may open: their active assignments' and their entry practice.
+    """The practices a client may open: their active assignments', the prelude when one of
+    them asks for it, and every entry practice (lukewarm, always open: the ladder climbs
+    through them, and the rough-session reply offers grounding).
 
     Gated practices stay out of sight until the therapist assigns them (R1, R8): a client does
     not meet the fierce practices, or painful material, by browsing. Cached for the request."""
@@ -26,10 +29,13 @@ def shared_with(user: User) -> frozenset[str]:
     record = clients.for_user(session, user)
     shared: set[str] = set()
     if record is not None:
+        lib = library()
         shared.add(record.entry_practice_id)
-        shared.update(
-            a.practice_id for a in assignments.for_client(session, record.id, include_paused=False)
-        )
+        shared.update(p.id for p in lib.all() if gates.entry_problem(p) is None)
+        active = assignments.for_client(session, record.id, include_paused=False)
+        shared.update(a.practice_id for a in active)
+        if any(a.prelude for a in active):
+            shared.update(p.id for p in lib.all() if p.prelude)
     g.hearth_shared_practices = (user.id, frozenset(shared))
     return g.hearth_shared_practices[1]
 

@@ -8,14 +8,26 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from care import audit
-from care.assignments.gates import check_levels, first_practice_problem, gate_problem
+from care.assignments.gates import (
+    check_levels,
+    first_practice_problem,
+    gate_problem,
+    prelude_problem,
+)
 from care.errors import Invalid, NotFound
 from care.tables import Assignment, Client, PracticeSession, User
 from care.types import utcnow
 from care.vocab import SessionStatus
 from practices import Library
 
-NOT_NULL = ("start_level", "min_level", "max_level", "note", "active")  # null: 422, not "unchanged"
+NOT_NULL = (
+    "start_level",
+    "min_level",
+    "max_level",
+    "note",
+    "prelude",
+    "active",
+)  # null: 422, not "unchanged"
 
 
 def create(session: Session, library: Library, therapist: User, client: Client, data) -> Assignment:
@@ -26,6 +38,8 @@ def create(session: Session, library: Library, therapist: User, client: Client, 
     )
     if problem:
         raise Invalid(problem, field="practice_id")
+    if getattr(data, "prelude", False) and (problem := prelude_problem(practice)):
+        raise Invalid(problem, field="prelude")
     problems = check_levels(data.start_level, data.min_level, data.max_level, practice)
     if problems:
         raise Invalid("; ".join(m for _, m in problems), problems=problems)
@@ -37,6 +51,7 @@ def create(session: Session, library: Library, therapist: User, client: Client, 
         min_level=data.min_level,
         max_level=data.max_level,
         note=data.note,
+        prelude=getattr(data, "prelude", False),
         active=data.active,
         schedule=json.dumps(_schedule(data)),
     )
@@ -84,6 +99,8 @@ def update(
     problems = check_levels(start, low, high, practice)
     if problems:
         raise Invalid("; ".join(m for _, m in problems), problems=problems)
+    if fields.get("prelude") and (problem := prelude_problem(practice)):
+        raise Invalid(problem, field="prelude")
     if fields.get("active") and not assignment.active:
         problem = gate_problem(practice, client)  # flags may have changed while paused
         if problem:

@@ -72,6 +72,16 @@ def first_practice_problem(practice: Practice, practised: bool) -> str | None:
     return None
 
 
+def prelude_problem(practice: Practice) -> str | None:
+    """The safe-person prelude goes before imagery practices only (000:279, 289)."""
+    if not practice.imagery:
+        return (
+            f"{practice.id} asks for no imagery, so it takes no safe-person prelude; the "
+            "prelude goes before practices that picture a person or a presence"
+        )
+    return None
+
+
 def check_levels(start: int, low: int, high: int, practice: Practice) -> list[tuple[str, str]]:
     """Bounds that make sense for this practice."""
     problems = []

@@ -7,6 +7,7 @@ stores every decision not yet stored)."""
 
 import logging
 import uuid
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from sqlmodel import Session
@@ -23,13 +24,40 @@ from care.safety import alerts
 from care.tables import Assignment, CheckIn, Client, PracticeSession
 from care.types import utcnow
 from care.vocab import ROUTINE, URGENT, SessionStatus
-from practices import Library
+from practices import Library, Practice
 
 log = logging.getLogger("hearth.reports")
 ON_HOLD = (
     "practices are paused while your therapist checks in with you; you can still send a "
     "check-in, and the crisis resources are always available"
 )
+
+
+@dataclass(frozen=True)
+class Started:
+    """A started practice: what the dose chose, the prelude before it (if the therapist asked
+    for one and it is imagery), and the warmth note before a client's very first practice."""
+
+    row: PracticeSession
+    practice: Practice | None
+    level: int
+    substituted: bool
+    note: str
+    decision: object
+    crisis: bool
+    prelude: Practice | None = None
+    warmth_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A finished practice: the row (None when a crisis was heard for a session that could
+    not take it), the reply, the decision, and whether crisis resources belong in the answer."""
+
+    row: PracticeSession | None
+    reply: replies.Reply
+    decision: object
+    crisis: bool
 
 
 def is_crisis(client: Client, *ratings: int | None, concern: bool = False) -> bool:
@@ -132,11 +160,13 @@ def _target(session: Session, library: Library, client: Client, data) -> Assignm
         if not assignment.active:
             raise Conflict("this practice is paused by your therapist for now")
         return assignment
-    if data.practice_id == client.entry_practice_id:
-        return None
     for assignment in assignments.for_client(session, client.id, include_paused=False):
         if assignment.practice_id == data.practice_id:
             return assignment
+    if data.practice_id in library and gates.entry_problem(library.get(data.practice_id)) is None:
+        # Entry practices (the grounding landing of a rough-session reply among them) are
+        # always open to the client, assigned or not.
+        return None
     raise NotFound("this practice is not among the ones your therapist has shared with you")
 
 
@@ -147,10 +177,33 @@ def _target_if_any(session: Session, library: Library, client: Client, data):
         return None
 
 
-def start_session(session: Session, library: Library, client: Client, data):
-    """Record the rating before and choose what to practise now from the current dose.
+def preview(session: Session, library: Library, client: Client, planned: list[Assignment]):
+    """What starting each of these assignments now would play, as {assignment id: (practice,
+    level, substituted)}, and the warmth note when it would be the client's first practice.
+    Brings the dose up to date (and commits), exactly as a start would."""
+    _, decisions = decide_and_alert(session, client)
+    now = {a.id: variants.variant_now(library, client, a, decisions) for a in planned}
+    return now, replies.first_practice_note(variants.has_practised(decisions))
 
-    Returns (row, practice or None, level, substituted, note, decision, crisis)."""
+
+def _prelude(library: Library, assignment: Assignment | None, practice: Practice, substituted):
+    # The safe-person prelude goes before imagery when the therapist asked for it (000:279, 289),
+    # never before an entry practice standing in.
+    if assignment is None or not assignment.prelude or substituted or not practice.imagery:
+        return None
+    return next((p for p in library.all() if p.prelude), None)
+
+
+def prelude_for(session: Session, library: Library, row: PracticeSession) -> Practice | None:
+    """The prelude to play before this started session's practice, if any."""
+    assignment = session.get(Assignment, row.assignment_id) if row.assignment_id else None
+    if row.practice_id not in library:
+        return None
+    return _prelude(library, assignment, library.get(row.practice_id), row.substituted)
+
+
+def start_session(session: Session, library: Library, client: Client, data):
+    """Record the rating before and choose what to practise now from the current dose."""
     dose.close_abandoned(session, client)
     entry = variants.entry_practice(library, client)
     if is_crisis(client, data.pre_distress):
@@ -170,7 +223,7 @@ def start_session(session: Session, library: Library, client: Client, data):
         _hold_now(session, client, f"distress {data.pre_distress}/10 before a practice")
         session.commit()
         decision, _ = decide_and_alert(session, client)
-        return row, None, 0, False, "", decision, True
+        return Started(row, None, 0, False, "", decision, True)
     if client.on_hold:
         raise Conflict(ON_HOLD)
     assignment = _target(session, library, client, data)
@@ -186,12 +239,14 @@ def start_session(session: Session, library: Library, client: Client, data):
         # A crisis report from another device may have landed a moment ago.
         raise Conflict(ON_HOLD)
     level = client.dose_level
+    prelude = None
     if assignment is None:
-        practice, substituted, note = entry, False, ""
-        chosen = max([n for n in entry.levels if n <= max(level, 1)] or [entry.levels[0]])
+        practice, substituted, note = library.get(data.practice_id), False, ""
+        chosen = max([n for n in practice.levels if n <= max(level, 1)] or [practice.levels[0]])
     else:
         practice, chosen, substituted = variants.variant_now(library, client, assignment, decisions)
         note = assignment.note
+        prelude = _prelude(library, assignment, practice, substituted)
     row = PracticeSession(
         client_id=client.id,
         practice_id=practice.id,
@@ -202,7 +257,8 @@ def start_session(session: Session, library: Library, client: Client, data):
     )
     session.add(row)
     session.commit()
-    return row, practice, chosen, substituted, note, decision, False
+    warmth = replies.first_practice_note(variants.has_practised(decisions))
+    return Started(row, practice, chosen, substituted, note, decision, False, prelude, warmth)
 
 
 def _unfinishable(row: PracticeSession | None, client: Client) -> Exception | None:
@@ -220,8 +276,8 @@ def _unfinishable(row: PracticeSession | None, client: Client) -> Exception | No
 
 
 def finish_session(session: Session, client: Client, session_id: uuid.UUID, data):
-    """Record the rating after and backdraft; then decide. Returns (row, reply, decision,
-    crisis); row is None when a crisis rating came for a session that could not take it."""
+    """Record the rating after and backdraft; then decide, and reply: kindly, with the safe
+    landing after a rough session, and with the hold's words if a hold was set meanwhile."""
     row = session.get(PracticeSession, session_id)
     problem = _unfinishable(row, client)
     if problem is not None:
@@ -234,7 +290,7 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
                 distress=data.post_distress, note=data.note, safety_concern=data.safety_concern
             )
             _, reply, decision, _ = check_in(session, client, heard)
-            return None, reply, decision, True
+            return Finished(None, reply, decision, True)
         raise problem
     if data.post_distress is None:
         raise Invalid("post_distress is required", field="post_distress")
@@ -262,6 +318,16 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
     prompts.mark_completed(
         session, client.id, row.practice_id, row.finished_at, assignment_id=row.assignment_id
     )
+    level_before = client.dose_level
     session.commit()
     decision, _ = decide_and_alert(session, client)
-    return row, replies.after_session(rough, crisis, sorted(set(data.backdraft))), decision, crisis
+    reply = replies.after_session(
+        rough,
+        crisis,
+        sorted(set(data.backdraft)),
+        on_hold=client.on_hold,
+        level_before=level_before,
+        level_after=decision.level if decision is not None else None,
+    )
+    # A hold set on another device meanwhile is answered as a hold: resources in this answer.
+    return Finished(row, reply, decision, crisis or client.on_hold)

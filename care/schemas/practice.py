@@ -47,6 +47,10 @@ class AssignmentCreate(StrictModel):
     min_level: Level = 1
     max_level: Level = 5
     note: Note = Field(default="", description="Shown to the client before the practice")
+    prelude: bool = Field(
+        default=False,
+        description="Play the one-minute safe-person prelude first (imagery practices only)",
+    )
     active: bool = True
     schedule: ScheduleIn | None = None
 
@@ -58,6 +62,7 @@ class AssignmentUpdate(StrictModel):
     min_level: Level | None = None
     max_level: Level | None = None
     note: Note | None = None
+    prelude: bool | None = None
     active: bool | None = None
     schedule: ScheduleIn | None = None
 

@@ -31,6 +31,8 @@ class Assignment(SQLModel, table=True):
     min_level: int = 1
     max_level: int = 5
     note: str = Field(default="", max_length=1000)
+    # The short safe-person prelude before imagery (000:279, 289), when the therapist wants it.
+    prelude: bool = False
     active: bool = True
     schedule: str = _text("{}")  # JSON; the scheduler interprets it
     created_at: datetime = _when(default_factory=utcnow)

@@ -25,7 +25,8 @@ def prompt_message(
     user = session.get(User, client.user_id) if client.user_id else None
     practice = library.get(prompt.practice_id) if prompt.practice_id in library else None
     zone = ZoneInfo(client.timezone)
-    minutes = practice.variant(prompt.level).minutes if practice else UNKNOWN_PRACTICE_MINUTES
+    level = practice.level_near(prompt.level) if practice else prompt.level
+    minutes = practice.variant(level).minutes if practice else UNKNOWN_PRACTICE_MINUTES
     # A reminder is a message of its own: receivers must not take it for a duplicate prompt.
     key = prompt.idempotency_key if kind == "prompt" else f"{prompt.idempotency_key}-{kind}"
     return Message(
@@ -36,7 +37,7 @@ def prompt_message(
         recipient_email=user.email if user and user.active else None,
         practice_title=practice.title if practice else prompt.practice_id,
         practice_id=prompt.practice_id,
-        level=prompt.level,
+        level=level,
         minutes=minutes,
         local_time_text=prompt.scheduled_at.astimezone(zone).strftime("%A %H:%M"),
         expires_at=prompt.expires_at,

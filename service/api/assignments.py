@@ -33,6 +33,7 @@ def assignment_out(assignment: Assignment) -> AssignmentOut:
         min_level=assignment.min_level,
         max_level=assignment.max_level,
         note=assignment.note,
+        prelude=assignment.prelude,
         active=assignment.active,
         schedule=json.loads(assignment.schedule or "{}"),
         created_at=assignment.created_at,

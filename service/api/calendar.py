@@ -74,7 +74,7 @@ def _events(prompts, stamp: str, base: str) -> list[str]:
     for prompt in prompts:
         practice = lib.get(prompt.practice_id) if prompt.practice_id in lib else None
         # A practice since removed from the library keeps a five-minute slot.
-        minutes = practice.variant(prompt.level).minutes if practice else 5
+        minutes = practice.variant(practice.level_near(prompt.level)).minutes if practice else 5
         lines += [
             "BEGIN:VEVENT",
             f"UID:{prompt.id}@hearth",

@@ -5,6 +5,7 @@ import uuid
 from care.clients import commands as clients
 from care.errors import NotFound
 from care.reports import commands as reports
+from care.reports import replies
 from care.safety import crisis
 from care.schemas.practice import CheckInCreate, SessionFinish, SessionStart
 from care.tables import Client, User
@@ -14,7 +15,9 @@ from service.api.shapes.practice import (
     CheckInOut,
     CrisisOut,
     DoseOut,
+    LandingOut,
     Links,
+    PreludeOut,
     ReasonOut,
     SessionFinishedOut,
     SessionStartedOut,
@@ -104,18 +107,18 @@ def _finish_heard(user: User, raw: object, session_id: uuid.UUID):
     client, _row, reply, decision = heard
     return SessionFinishedOut(
         id=session_id,
-        reply=reply,
+        reply=reply.text,
         dose=dose_out(client, decision, for_client=True),
         crisis=crisis_out(client),
     )
 
 
-def _checkin_out(client: Client, row, reply: str, decision, is_crisis: bool) -> CheckInOut:
+def _checkin_out(client: Client, row, reply, decision, is_crisis: bool) -> CheckInOut:
     return CheckInOut(
         id=row.id,
         at=row.at,
         distress=row.distress,
-        reply=reply,
+        reply=reply.text,
         dose=dose_out(client, decision, for_client=True),
         crisis=crisis_out(client) if is_crisis else None,
     )
@@ -156,30 +159,42 @@ def start_session(user: User, body: SessionStart):
     """Records the rating before and returns the practice and level the current dose chooses
     (the entry practice stands in below the assignment's lowest level)."""
     client = own_record(user)
-    row, practice, level, substituted, note, decision, is_crisis = reports.start_session(
-        db.session(), library(), client, body
-    )
-    links = Links(script="", audio=None, captions=None)
-    title = ""
-    if practice is not None:
-        base = f"/api/v1/practices/{practice.id}"
-        links = Links(
-            script=f"{base}/script?level={level}&format=html",
-            audio=None if practice.text_only else f"{base}/audio?level={level}&format=mp3",
-            captions=None if practice.text_only else f"{base}/captions.vtt?level={level}",
+    started = reports.start_session(db.session(), library(), client, body)
+    practice, level = started.practice, started.level
+    prelude = None
+    if started.prelude is not None:
+        first = started.prelude
+        prelude = PreludeOut(
+            practice_id=first.id,
+            practice_title=first.title,
+            level=first.levels[0],
+            links=_links(first, first.levels[0]),
         )
-        title = practice.title
     return SessionStartedOut(
-        id=row.id,
+        id=started.row.id,
         practice_id=practice.id if practice else "",
-        practice_title=title,
+        practice_title=practice.title if practice else "",
         level=level,
-        substituted=substituted,
-        note=note,
-        links=links,
-        dose=dose_out(client, decision, for_client=True),
-        crisis=crisis_out(client) if is_crisis else None,
+        substituted=started.substituted,
+        note=started.note,
+        links=_links(practice, level),
+        dose=dose_out(client, started.decision, for_client=True),
+        crisis=crisis_out(client) if started.crisis else None,
+        warmth_note=started.warmth_note,
+        prelude=prelude,
     ), 201
+
+
+def _links(practice, level: int) -> Links:
+    """Where an app fetches this practice's script, audio and captions at this level."""
+    if practice is None:
+        return Links(script="", audio=None, captions=None)
+    base = f"/api/v1/practices/{practice.id}"
+    return Links(
+        script=f"{base}/script?level={level}&format=html",
+        audio=None if practice.text_only else f"{base}/audio?level={level}&format=mp3",
+        captions=None if practice.text_only else f"{base}/captions.vtt?level={level}",
+    )
 
 
 @api.operation(
@@ -196,12 +211,25 @@ def start_session(user: User, body: SessionStart):
 def finish_session(user: User, session_id: uuid.UUID, body: SessionFinish):
     """Records the rating after and any backdraft; replies kindly and returns the next dose."""
     client = own_record(user)
-    row, reply, decision, is_crisis = reports.finish_session(db.session(), client, session_id, body)
+    finished = reports.finish_session(db.session(), client, session_id, body)
+    reply = finished.reply
+    landing = None
+    if reply.landing:
+        grounding = replies.GROUNDING_PRACTICE
+        landing = LandingOut(
+            intro=replies.GROUNDING_INTRO,
+            steps=list(reply.grounding),
+            practice_id=grounding if grounding in library() else None,
+            help_url="/api/v1/me/crisis-resources",
+            next_shorter=reply.next_shorter,
+        )
     return SessionFinishedOut(
-        id=row.id if row is not None else session_id,
-        reply=reply,
-        dose=dose_out(client, decision, for_client=True),
-        crisis=crisis_out(client) if is_crisis else None,
+        id=finished.row.id if finished.row is not None else session_id,
+        reply=reply.text,
+        rough=reply.rough,
+        landing=landing,
+        dose=dose_out(client, finished.decision, for_client=True),
+        crisis=crisis_out(client) if finished.crisis else None,
     )
 
 

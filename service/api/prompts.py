@@ -51,7 +51,7 @@ def prompt_out(prompt: Prompt, client: Client, *, therapist: bool = False) -> Pr
         practice_title=practice.title if practice else prompt.practice_id,
         level=prompt.level,
         # A practice since removed from the library is shown as one minute long.
-        minutes=practice.variant(prompt.level).minutes if practice else 1,
+        minutes=practice.variant(practice.level_near(prompt.level)).minutes if practice else 1,
         substituted=prompt.substituted,
         status=prompt.status,
         scheduled_at=prompt.scheduled_at,

@@ -235,7 +235,7 @@ def test_calendar_feed_lists_upcoming_practices_and_can_be_revoked(
     text = feed.get_data(as_text=True)
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     assert text.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in text
-    assert "SUMMARY:A kind pause for a hard moment" in text
+    assert "SUMMARY:Noticing kindness around you" in text  # level 1: the entry practice
     assert client.delete("/api/v1/me/calendar", headers=patient.headers).status_code == 204
     assert client.get(path).status_code == 404
 

@@ -134,7 +134,7 @@ def test_file_names_come_from_the_client_facing_title(client, therapist, patient
         json={"practice_id": "self-compassion-break"},
     )
     assert assigned.status_code == 201
-    url = "/api/v1/practices/self-compassion-break/captions.vtt?level=1"
+    url = "/api/v1/practices/self-compassion-break/captions.vtt?level=2"
     with client.get(url, headers=patient.headers) as response:
         assert response.status_code == 200
         disposition = response.headers["Content-Disposition"]

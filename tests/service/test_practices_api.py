@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from practices import LibraryError
+from practices import LibraryError, default_library
 from practices.loader import LIBRARY_DIR
 from service.app import create_app
 from service.settings import load
@@ -57,16 +57,18 @@ def test_client_sees_only_what_was_shared_with_them(client, therapist, patient):
         items = client.get("/api/v1/practices?limit=50", headers=patient.headers).json["items"]
         return sorted(p["id"] for p in items)
 
-    # The entry practice is always there; the rest arrives with the therapist's assignments.
-    assert listed() == ["watching-kindness"]
+    # The entry practices are always there (level 1 climbs through them, and a rough session
+    # offers grounding); the rest arrives with the therapist's assignments.
+    entry = sorted(p.id for p in default_library() if p.entry)
+    assert listed() == entry
     for hidden in ("fierce-break-protect", "giving-and-receiving"):
         url = f"/api/v1/practices/{hidden}"
         _problem(client.get(url, headers=patient.headers), 404)
         _problem(client.get(f"{url}/script?level=1", headers=patient.headers), 404)
         _problem(client.get(f"{url}/captions.vtt?level=1", headers=patient.headers), 404)
     _share(client, therapist, patient, "giving-and-receiving")
-    assert listed() == ["giving-and-receiving", "watching-kindness"]
-    url = "/api/v1/practices/giving-and-receiving/script?level=1"
+    assert listed() == sorted(["giving-and-receiving", *entry])
+    url = "/api/v1/practices/giving-and-receiving/script?level=2"
     assert client.get(url, headers=patient.headers).status_code == 200
 
 
@@ -89,7 +91,7 @@ def test_filters(client, therapist):
 
 def test_practice_metadata_lists_levels_with_lengths(client, therapist):
     body = client.get("/api/v1/practices/giving-and-receiving", headers=therapist.headers).json
-    assert [lv["level"] for lv in body["levels"]] == [1, 2, 3, 4, 5]
+    assert [lv["level"] for lv in body["levels"]] == [2, 3, 4, 5]  # level 1 is entry only
     for lv in body["levels"]:
         assert abs(lv["estimated_seconds"] - lv["target_seconds"]) <= 0.15 * lv["target_seconds"]
     assert body["therapist_notes"] and body["sources"]

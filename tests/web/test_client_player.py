@@ -61,7 +61,7 @@ def test_a_rating_of_nine_shows_crisis_resources(client, page, therapist, patien
     page.get_by_role("button", name="Begin the practice").click()
     expect(page.get_by_role("heading", name="Help is here", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Emergency services")).to_be_visible()
-    expect(page.get_by_role("alert")).to_contain_text("your therapist has been alerted")
+    expect(page.get_by_role("alert")).to_contain_text("your therapist has been told")
 
 
 def _tab_to(page, element_id: str, limit: int = 40) -> None:

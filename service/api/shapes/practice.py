@@ -20,6 +20,7 @@ class AssignmentOut(BaseModel):
     min_level: int
     max_level: int
     note: str
+    prelude: bool
     active: bool
     schedule: dict
     created_at: datetime
@@ -82,6 +83,15 @@ class Links(BaseModel):
     captions: str | None
 
 
+class PreludeOut(BaseModel):
+    """The one-minute safe-person prelude to play before the practice (000:279, 289)."""
+
+    practice_id: str
+    practice_title: str
+    level: int
+    links: Links
+
+
 class SessionStartedOut(BaseModel):
     """What to practise now, chosen by the current dose."""
 
@@ -94,6 +104,25 @@ class SessionStartedOut(BaseModel):
     links: Links
     dose: DoseOut
     crisis: CrisisOut | None = None
+    warmth_note: str | None = Field(
+        default=None,
+        description="Before a client's very first practice: a gentle note that warmth can at "
+        "first bring up old pain. Show it before playing; null afterwards.",
+    )
+    prelude: PreludeOut | None = Field(
+        default=None, description="Play this first, when the therapist asked for it"
+    )
+
+
+class LandingOut(BaseModel):
+    """The safe landing after a rough session: a half-minute grounding step, a grounding
+    practice to play now, and where help is."""
+
+    intro: str
+    steps: list[str]
+    practice_id: str | None = Field(description="A short grounding practice to offer now")
+    help_url: str = Field(description="The crisis resources, always available")
+    next_shorter: bool = Field(description="Whether the next practice is shorter than this one")
 
 
 class SessionFinishedOut(BaseModel):
@@ -101,6 +130,8 @@ class SessionFinishedOut(BaseModel):
 
     id: uuid.UUID
     reply: str
+    rough: bool = Field(default=False, description="The session was hard; show the landing")
+    landing: LandingOut | None = None
     dose: DoseOut | None
     crisis: CrisisOut | None = None
 

@@ -26,9 +26,3 @@ def client_zone(client: Client) -> ZoneInfo:
 def practice_minutes(practice, level: int) -> int:
     """A practice variant's length in whole minutes (at least one)."""
     return practice.variant(level).minutes
-
-
-def level_near(practice, level: int) -> int:
-    """The variant closest to the client's dose, for an honest "about N minutes"."""
-    offered = [n for n in practice.levels if n <= max(level, 1)]
-    return max(offered) if offered else practice.levels[0]

@@ -14,11 +14,12 @@ from care.assignments import commands as assignments
 from care.clients import commands as clients
 from care.clients import own_queries
 from care.delivery import prompts
+from care.reports import commands as reports
 from care.tables import Assignment, Client
 from care.types import utcnow
 from service import db
 from service.library import library
-from service.web.client.common import client_zone, level_near, own_client, practice_minutes
+from service.web.client.common import client_zone, own_client, practice_minutes
 from service.web.shared.blueprint import CLIENT, signed_in, web
 from service.web.shared.charts import history_chart
 
@@ -30,28 +31,32 @@ def home_data() -> dict:
     session = db.session()
     client = clients.for_user(session, g.page_user)
     if client is None:
-        return {"client": None, "practices": [], "inbox": [], "first_time": False}
+        return {"client": None, "practices": [], "inbox": [], "warmth_note": None}
     lib = library()
     zone = client_zone(client)
     today = utcnow().astimezone(zone).date()
     midnight = datetime.combine(today, time(), zone).astimezone(UTC)
     done_today = own_queries.finished_since(session, client, midnight)
+    active = _active_assignments(session, client)
+    # What each would play now (lukewarm at level 1), and until the first practice is finished
+    # the gentle note about warmth (CLINICAL.md section 2, rule 3; the rough-session reply
+    # gives it again when needed).
+    now, warmth = reports.preview(session, lib, client, active) if active else ({}, None)
     items = []
-    for assignment in _active_assignments(session, client):
+    for assignment in active:
         practice = lib.get(assignment.practice_id)
+        playing, level, substituted = now[assignment.id]
         items.append(
             {
                 "assignment": assignment,
                 "practice": practice,
-                "minutes": practice_minutes(practice, level_near(practice, client.dose_level)),
+                "stands_in": playing if substituted else None,
+                "minutes": practice_minutes(playing, level),
                 "done_today": assignment.id in done_today,
             }
         )
-    # Until the first practice is finished, the home gives the gentle warning about warmth
-    # once (CLINICAL.md section 2, rule 3); the rough-session reply gives it again when needed.
-    first_time = not own_queries.has_practised(session, client)
     inbox = _inbox(session, client, zone, today)
-    return {"client": client, "practices": items, "inbox": inbox, "first_time": first_time}
+    return {"client": client, "practices": items, "inbox": inbox, "warmth_note": warmth}
 
 
 def _inbox(session, client: Client, zone: ZoneInfo, today: date) -> list[dict]:
@@ -61,7 +66,7 @@ def _inbox(session, client: Client, zone: ZoneInfo, today: date) -> list[dict]:
         practice = lib.get(prompt.practice_id) if prompt.practice_id in lib else None
         if practice is None:
             continue
-        level = prompt.level if prompt.level in practice.levels else practice.levels[0]
+        level = practice.level_near(prompt.level)
         inbox.append(
             {
                 "prompt": prompt,

@@ -50,7 +50,10 @@ def test_assign_start_and_finish_a_practice(client, therapist, patient):
     assignment = _assign(client, therapist, patient, note="After dinner is a good time")
     assert assignment.status_code == 201
     started, finished = _practise(client, patient, assignment.json["id"], pre=4, post=3)
-    assert started["practice_id"] == "self-compassion-break" and started["level"] == 1
+    # Level 1 is lukewarm (CLINICAL.md section 4): the entry practice plays, not the opening of
+    # the assigned practice.
+    assert started["practice_id"] == "watching-kindness" and started["level"] == 1
+    assert started["substituted"] is True
     assert started["note"] == "After dinner is a good time"
     assert started["links"]["script"].endswith("level=1&format=html")
     assert finished["dose"]["level"] == 1 and finished["crisis"] is None
@@ -101,19 +104,21 @@ def _practise_entry(client, patient):
 
 def test_other_to_self_imagery_is_never_a_first_practice(client, therapist, patient):
     """R6: the hardest direction comes last; once the client has practised it may be assigned."""
-    for practice in ("compassionate-friend", "safe-person-priming"):
-        body = _problem(
-            _assign(
-                client,
-                therapist,
-                patient,
-                practice_id=practice,
-                start_level=2,
-                min_level=2 if practice == "compassionate-friend" else 1,
-            ),
-            422,
-        )
-        assert "R6" in body["detail"] and body["errors"][0]["field"] == "practice_id"
+    body = _problem(
+        _assign(
+            client,
+            therapist,
+            patient,
+            practice_id="compassionate-friend",
+            start_level=2,
+            min_level=2,
+        ),
+        422,
+    )
+    assert "R6" in body["detail"] and body["errors"][0]["field"] == "practice_id"
+    # Safe-person priming is the prelude before imagery, never a practice of its own.
+    body = _problem(_assign(client, therapist, patient, practice_id="safe-person-priming"), 422)
+    assert "prelude" in body["detail"] and body["errors"][0]["field"] == "practice_id"
     _practise_entry(client, patient)
     made = _assign(
         client, therapist, patient, practice_id="compassionate-friend", start_level=2, min_level=2
@@ -143,11 +148,14 @@ def test_a_new_flag_pauses_a_gated_assignment(client, therapist, patient):
         ({"min_level": 4, "max_level": 2}, "min_level"),
         ({"start_level": 5, "max_level": 3}, "start_level"),
         ({"practice_id": "watching-kindness", "start_level": 3, "min_level": 3}, "min_level"),
-        ({"practice_id": "giving-and-receiving", "max_level": 1, "start_level": 1}, None),
+        ({"practice_id": "giving-and-receiving", "max_level": 1, "start_level": 1}, "max_level"),
+        ({"practice_id": "watching-kindness", "max_level": 1, "start_level": 1}, None),
     ],
 )
 def test_assignment_bounds_must_make_sense(client, therapist, patient, fields, field):
-    if field is None:  # giving-and-receiving offers level 1, so this one is fine
+    # Only entry practices offer level 1 (lukewarm); a non-entry practice capped at 1 would
+    # never play, so it is refused.
+    if field is None:
         assert _assign(client, therapist, patient, **fields).status_code == 201
         return
     body = _problem(_assign(client, therapist, patient, **fields), 422)

@@ -359,7 +359,8 @@ def test_assigning_saves_and_plans_prompts(app, therapist, patient):
     assert '"times": ["08:30", "19:00"]' in saved.schedule
     page = text(browser.get(f"/clients/{patient.client_id}"))
     assert "A kind pause for a hard moment is assigned." in page
-    assert re.search(r"<li>\w{3} \d\d \w{3} (08:30|19:00) · A kind pause", page)
+    # At level 1 the prompts invite the lukewarm entry practice (CLINICAL.md section 4).
+    assert re.search(r"<li>\w{3} \d\d \w{3} (08:30|19:00) · Noticing kindness around you", page)
 
 
 @pytest.mark.parametrize(
