@@ -10,8 +10,17 @@ from care.types import utcnow
 from care.vocab import PromptStatus
 
 
-def sent_prompt(app, client_id: str, assignment_id: str, slot: str = "test-slot") -> uuid.UUID:
-    """A prompt sent a minute ago and open for another hour, as the dispatcher leaves it."""
+def sent_prompt(
+    app,
+    client_id: str,
+    assignment_id: str,
+    slot: str = "test-slot",
+    *,
+    practice_id: str = "watching-kindness",
+    level: int = 1,
+) -> uuid.UUID:
+    """A prompt sent a minute ago and open for another hour, as the dispatcher leaves it (at
+    level 1, the lukewarm entry practice)."""
     from service import db
 
     now = utcnow()
@@ -22,8 +31,8 @@ def sent_prompt(app, client_id: str, assignment_id: str, slot: str = "test-slot"
             slot=slot,
             scheduled_at=now - timedelta(minutes=1),
             expires_at=now + timedelta(hours=1),
-            practice_id="self-compassion-break",
-            level=1,
+            practice_id=practice_id,
+            level=level,
             idempotency_key=uuid.uuid4().hex,
             status=PromptStatus.SENT,
             sent_at=now - timedelta(minutes=1),
