@@ -38,6 +38,7 @@ def _form_values(assignment: Assignment | None = None, practice_id: str = "") ->
             "min_level": DEFAULT_MIN_LEVEL,
             "max_level": DEFAULT_MAX_LEVEL,
             "note": "",
+            "prelude": False,
             "active": True,
             "times": ["08:30"] + [""] * (TIME_SLOTS - 1),
             "weekdays": list(WEEKDAYS),
@@ -55,6 +56,7 @@ def _form_values(assignment: Assignment | None = None, practice_id: str = "") ->
         "min_level": assignment.min_level,
         "max_level": assignment.max_level,
         "note": assignment.note,
+        "prelude": assignment.prelude,
         "active": assignment.active,
         "times": times + [""] * max(0, TIME_SLOTS - len(times)),
         "weekdays": schedule.get("weekdays") or list(WEEKDAYS),
@@ -76,6 +78,7 @@ def _read_form(creating: bool) -> tuple[dict, dict]:
         "min_level": form.get("min_level", "").strip(),
         "max_level": form.get("max_level", "").strip(),
         "note": form.get("note", ""),
+        "prelude": checkbox("prelude"),
         "active": checkbox("active"),
         "times": times + [""] * max(0, TIME_SLOTS - len(times)),
         "weekdays": form.getlist("weekday"),
@@ -94,9 +97,8 @@ def _read_form(creating: bool) -> tuple[dict, dict]:
     for key in ("min_spacing_minutes", "jitter_minutes", "expiry_minutes"):
         if values[key] != "":
             schedule[key] = values[key]
-    data = {key: values[key] for key in ("start_level", "min_level", "max_level", "note")} | {
-        "schedule": schedule
-    }
+    fields = ("start_level", "min_level", "max_level", "note", "prelude")
+    data = {key: values[key] for key in fields} | {"schedule": schedule}
     if creating:
         data["practice_id"] = values["practice_id"]
         data["active"] = values["active"]
@@ -127,8 +129,8 @@ def _preview(client: Client, schedule: ScheduleIn) -> dict:
 def _practice_choices(client: Client) -> list[dict]:
     choices = []
     for practice in library().all():
-        if practice.audience != CLIENT:
-            continue
+        if practice.audience != CLIENT or practice.prelude:
+            continue  # a prelude is switched on in an imagery assignment, not assigned
         problem = gates.gate_problem(practice, client)
         choices.append(
             {

@@ -363,6 +363,18 @@ def test_assigning_saves_and_plans_prompts(app, therapist, patient):
     assert re.search(r"<li>\w{3} \d\d \w{3} (08:30|19:00) · Noticing kindness around you", page)
 
 
+def test_the_safe_person_prelude_is_offered_for_imagery_only(app, therapist, patient):
+    browser, token = web_session(app, therapist)
+    form = text(browser.get(f"/clients/{patient.client_id}/assignments/new"))
+    assert 'name="prelude"' in form
+    assert 'value="safe-person-priming"' not in form  # a prelude, never assigned on its own
+    refused = assign(browser, token, patient, prelude="on")
+    page = text(refused)
+    assert refused.status_code == 422
+    assert 'id="prelude"' in page and "takes no safe-person prelude" in page
+    assert record(app, Assignment, client_id=uuid.UUID(patient.client_id)) is None
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
