@@ -56,7 +56,10 @@ def decoded_seconds(path) -> float:
     return len(AudioSegment.from_file(path)) / 1000
 
 
-@pytest.mark.parametrize(("pid", "level"), [("watching-kindness", 1), ("self-compassion-break", 2)])
+@pytest.mark.parametrize(
+    ("pid", "level"),
+    [("watching-kindness", 1), ("self-compassion-break", 2), ("grounding", 1), ("belonging", 2)],
+)
 def test_wav_matches_its_audio_timeline(library, store, pool, pid, level):
     result = render(library, store, pool, pid=pid, level=level)
     pcm = read_wav(result.path)
@@ -93,6 +96,17 @@ def test_captions_match_the_audio_timeline(library, store, pool):
         if item.kind == "speech":
             assert words == item.text
     assert cues[0][2].startswith("Welcome, Sam.")
+
+
+@pytest.mark.parametrize(("pid", "level"), [("grounding", 1), ("belonging", 2)])
+def test_the_grounding_and_belonging_practices_have_captions_for_every_word(
+    library, store, pool, pid, level
+):
+    audio = render(library, store, pool, pid=pid, level=level)
+    text = captions(library, store, pool, pid=pid, level=level).path.read_text("utf-8")
+    spoken = [i.text for i in audio.audio_items if i.kind == "speech"]
+    captioned = [words for _, _, words in cue_times(text)]
+    assert spoken and all(line in captioned for line in spoken)
 
 
 def test_cache_hit_needs_no_engine(library, store, pool):
