@@ -19,7 +19,6 @@ LIBRARY_DIR = Path(__file__).resolve().parent / "library"
 # A long silence with no word first can feel like the recording stopped, or like being left
 # alone with something hard; so the line before it says quiet is coming.
 LONG_SILENCE_SECONDS = 30
-_PENDING = False  # switched on once the library is reworded
 HEADS_UP = re.compile(r"\b(quiet|quietly|silence|silent)\b|\bwithout words\b", re.I)
 
 _TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
@@ -162,12 +161,12 @@ def _segment_problems(practice: Practice, variant: Variant) -> list[str]:
                 f"segments[{j}].write: writing time belongs to text-only practices; "
                 "use a pause in a practice that is listened to"
             )
-        if _PENDING and segment.kind == "pause" and segment.pause > LONG_SILENCE_SECONDS:
-            before = variant.segments[j - 1].say if j else None
-            if not (before and HEADS_UP.search(before)):
+        if segment.kind == "pause" and segment.pause > LONG_SILENCE_SECONDS:
+            said = [s.say for s in variant.segments[:j] if s.say is not None]
+            if not (said and HEADS_UP.search(said[-1])):
                 problems.append(
                     f"segments[{j}].pause: a silence of {segment.pause:g} s needs a heads-up: "
-                    "the say segment just before it tells the client quiet is coming (with "
+                    "the last words before it tell the client quiet is coming (with "
                     "'quiet', 'silence', 'silent' or 'without words'), so the quiet is not "
                     "mistaken for the end"
                 )

@@ -44,7 +44,6 @@ TOUCH_MAX = 120
 _BRACE_TOKEN = re.compile(r"\{[^{}\n]*\}|[{}]")
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SOURCE = re.compile(r"\d{3}:\d+(?:-\d+)?")
-_PENDING = False  # switched on once the library is reworded
 _SEGMENT_KEYS = ("say", "pause", "write", "cue")
 # {touch} holds whatever phrase the client wrote, so it only ever follows a colon and ends its
 # clause: "...: {touch}." reads right for "a warm mug", "my cat on my lap" or "hug myself".
@@ -121,7 +120,7 @@ class Segment(_Strict):
         for match in re.finditer(r"\{name\}", text):
             if not re.search(r",\s*$", text[: match.start()]):
                 raise problem("{name} may only be used as an address after a comma (', {name}')")
-        if _PENDING and text.count("{touch}") != len(_TOUCH_SLOT.findall(text)):
+        if text.count("{touch}") != len(_TOUCH_SLOT.findall(text)):
             raise problem(
                 "{touch} may only follow a colon and end its clause ('...: {touch}.'), so "
                 "whatever phrase the client wrote reads right"

@@ -20,7 +20,7 @@ SCRIPT: list[tuple[str, str | None]] = [
     ("Let the breath come and go at its own pace.", None),
     ("If you would like to, you could try this: {touch}.", "touch"),
     ("Notice one thing around you that is quietly pleasant.", None),
-    ("When you are ready, let your eyes open and look around.", None),
+    ("Once you're ready, let your eyes open and look around quietly.", None),
 ]
 
 

@@ -14,8 +14,13 @@ from practices.language import language_problems
 from practices.timing import TOLERANCE, estimate_seconds
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-RUN = 8
+# Client-facing words (scripts, titles, summaries) share no run of 6 words with the seeds;
+# therapist notes, which cite and discuss them, no run of 8.
+CLIENT_RUN = 6
+NOTES_RUN = 8
 CATALOGUE = {
+    "grounding",
+    "belonging",
     "self-compassion-break",
     "grief-break",
     "giving-and-receiving",
@@ -41,12 +46,21 @@ def _words(text: str) -> list[str]:
 
 
 @functools.cache
-def _seed_runs() -> frozenset[tuple[str, ...]]:
+def _seed_runs(run: int) -> frozenset[tuple[str, ...]]:
     runs: set[tuple[str, ...]] = set()
     for seed in sorted(SEEDS.glob("*.txt")):
         words = _words(seed.read_text(errors="replace"))
-        runs.update(tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1))
+        runs.update(tuple(words[i : i + run]) for i in range(len(words) - run + 1))
     return frozenset(runs)
+
+
+def _shared_runs(text: str, run: int) -> list[str]:
+    words = _words(text)
+    return [
+        " ".join(words[i : i + run])
+        for i in range(len(words) - run + 1)
+        if tuple(words[i : i + run]) in _seed_runs(run)
+    ]
 
 
 def test_real_library_loads() -> None:
@@ -83,19 +97,47 @@ def test_words_are_our_own(variant_case: tuple[Practice, int]) -> None:
     practice, level = variant_case
     script = " ".join(s.say for s in practice.variant(level).segments if s.say)
     copied = []
-    for label, text in [
-        ("script", script),
-        ("title", practice.title),
-        ("summary", practice.summary),
-        ("therapist_notes", practice.therapist_notes),
+    for label, text, run in [
+        ("script", script, CLIENT_RUN),
+        ("title", practice.title, CLIENT_RUN),
+        ("summary", practice.summary, CLIENT_RUN),
+        ("therapist_notes", practice.therapist_notes, NOTES_RUN),
     ]:
-        words = _words(text)
-        copied += [
-            f"{label}: {' '.join(words[i : i + RUN])}"
-            for i in range(len(words) - RUN + 1)
-            if tuple(words[i : i + RUN]) in _seed_runs()
-        ]
-    assert not copied, f"runs of {RUN}+ words shared with the seed documents: {copied}"
+        copied += [f"{label} ({run} words): {words}" for words in _shared_runs(text, run)]
+    assert not copied, f"runs of words shared with the seed documents: {copied}"
+
+
+WARMTH_IMAGE = re.compile(
+    r"cold (hands|fingers)|by a fire|as they warm|old (pain|hurt) (stirs|rises)", re.I
+)
+
+
+def test_no_script_carries_the_warmth_warning(variant_case: tuple[Practice, int]) -> None:
+    # Said once before the first practice and after a rough session, by the product; never
+    # inside a script (CLINICAL.md section 2, rule 3).
+    practice, level = variant_case
+    script = " ".join(s.say for s in practice.variant(level).segments if s.say)
+    assert not WARMTH_IMAGE.search(script)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "will ease in its own time",
+        "this will pass",
+        "it will pass",
+        "someone who loves you",
+        "may i give myself",
+        "moment of suffering",
+        "suffering is a part of life",
+        "i'll take care of you",
+    ],
+)
+def test_no_script_promises_relief_or_borrows_the_familiar_phrases(phrase: str) -> None:
+    for practice in load_library():
+        for variant in practice.variants:
+            script = " ".join(s.say for s in variant.segments if s.say).lower()
+            assert not re.search(rf"\b{re.escape(phrase)}\b", script), (practice.id, variant.level)
 
 
 def test_originality_check_catches_a_copy() -> None:
@@ -103,4 +145,6 @@ def test_originality_check_catches_a_copy() -> None:
         pytest.skip(f"seed documents not found at {SEEDS}; originality cannot be checked")
     first_seed = sorted(SEEDS.glob("*.txt"))[0]
     words = _words(first_seed.read_text(errors="replace"))
-    assert tuple(words[100 : 100 + RUN]) in _seed_runs()
+    assert tuple(words[100 : 100 + CLIENT_RUN]) in _seed_runs(CLIENT_RUN)
+    sentence = " ".join(words[200 : 200 + CLIENT_RUN])
+    assert _shared_runs(f"Our own words first, then {sentence}.", CLIENT_RUN) == [sentence]

@@ -102,6 +102,11 @@ def _update(**fields: Any) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
         if fields.pop("variants", ...) is None:
             data["variants"] = data["variants"][:1]
+        if (silence := fields.pop("silence", None)) is not None:
+            # A long silence after words that do not say quiet is coming.
+            segments = data["variants"][0]["segments"]
+            segments[8] = {"say": "Let your eyes open and look around the room now."}
+            segments[10] = {"pause": silence}
         data.update(fields)
 
     return change
@@ -171,7 +176,7 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     (
         "touch-not-optional",
-        _set("variants.0.segments.4", {"say": "Rest {touch} here."}),
+        _set("variants.0.segments.4", {"say": "Rest here: {touch}."}),
         "variants[0].segments[4]: say: a segment offering {touch} must be marked optional",
     ),
     (
@@ -196,7 +201,7 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     (
         "long-silence-unannounced",
-        _set("variants.0.segments.10.pause", 31),
+        _update(variants=..., silence=31),
         "variants[0].segments[10].pause: a silence of 31 s needs a heads-up",
     ),
     (

@@ -16,7 +16,7 @@ def test_segment_kinds() -> None:
     assert Segment(pause=4).kind == "pause"
     assert Segment(pause=2.5).pause == 2.5
     assert Segment(cue="bell").kind == "cue"
-    offer = Segment(say="Rest {touch} here.", optional="touch")
+    offer = Segment(say="Rest here: {touch}.", optional="touch")
     assert offer.optional == "touch"
 
 
@@ -34,7 +34,8 @@ def test_segment_kinds() -> None:
         ({"say": "Hello {nmae}."}, "only {name} and {touch} may appear in braces; found '{nmae}'"),
         ({"say": "A stray } here."}, "found '}'"),
         ({"say": "Hello {name} there."}, "{name} may only be used as an address after a comma"),
-        ({"say": "Rest {touch} here."}, 'must be marked optional = "touch"'),
+        ({"say": "Rest here: {touch}."}, 'must be marked optional = "touch"'),
+        ({"say": "Rest {touch} here.", "optional": "touch"}, "may only follow a colon"),
         ({"pause": 3, "optional": "touch"}, "only say segments can be marked optional"),
         ({"cue": "gong"}, "Input should be 'bell'"),
     ],
