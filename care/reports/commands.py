@@ -28,7 +28,7 @@ from practices import Library, Practice
 
 log = logging.getLogger("hearth.reports")
 ON_HOLD = (
-    "practices are paused while your therapist checks in with you; you can still send a "
+    "practices are paused for now and your therapist has been told; you can still send a "
     "check-in, and the crisis resources are always available"
 )
 

@@ -17,6 +17,12 @@ from care.tables import CrisisResources, User
 from care.types import utcnow
 
 CRISIS_LINE_LABEL = "Crisis line"
+# The help page says this beside whatever resources are set: a client never waits on a person
+# hearth cannot make available.
+IF_THERAPIST_UNREACHABLE = (
+    "If you cannot reach your therapist quickly, do not wait for them. Call your local "
+    "emergency number or a crisis line, or go to the nearest emergency department."
+)
 DEFAULT_INTRO = (
     "If you might hurt yourself or you are in danger, please reach out for help right now. "
     "You do not have to get through this alone."

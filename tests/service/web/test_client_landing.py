@@ -108,3 +108,19 @@ def test_a_session_finished_while_held_elsewhere_shows_the_hold_page(client, the
     )
     text = _calm(finished.get_data(as_text=True))
     assert "Practices are paused for now" in text and "Practices are resting for now" in text
+
+
+def test_the_help_page_says_what_to_do_if_the_therapist_cannot_be_reached(client, patient):
+    sign_in(client, patient)
+    page = _calm(client.get("/help").get_data(as_text=True))
+    assert "If you cannot reach your therapist quickly, do not wait for them" in page
+
+
+def test_no_client_page_promises_that_the_therapist_will_call(client, therapist, patient):
+    sign_in(client, patient)
+    client.post("/api/v1/me/checkins", headers=patient.headers, json={"distress": 10})
+    for url in ("/", "/help"):
+        page = _calm(client.get(url).get_data(as_text=True)).lower()
+        assert "has been told" in page
+        for promise in ("will check in", "will call", "will contact", "checks in with you"):
+            assert promise not in page, (url, promise)
