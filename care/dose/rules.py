@@ -33,13 +33,13 @@ from care.vocab import LOWEST_LEVEL
 
 
 def _crisis_signs(settings: DoseSettings, ratings: dict[str, int], concern: bool) -> list[str]:
-    signs = [
+    # A safety concern comes first: the therapist reads it before any number.
+    signs = ["the client said they may harm themselves"] if concern else []
+    signs += [
         f"{name} was {value}, at or above the crisis threshold of {settings.crisis_threshold}"
         for name, value in ratings.items()
         if value >= settings.crisis_threshold
     ]
-    if concern:
-        signs.append("the client said they may harm themselves")
     return signs
 
 

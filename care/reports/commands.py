@@ -66,6 +66,17 @@ def is_crisis(client: Client, *ratings: int | None, concern: bool = False) -> bo
     return concern or any(r is not None and r >= threshold for r in ratings)
 
 
+def _reported(distress: int, where: str, concern: bool) -> str:
+    """What the client reported, the safety concern first: it is what the therapist must read
+    before any number (a low rating beside "I might harm myself" is no comfort)."""
+    if concern:
+        return (
+            f"that they might harm themselves or do not feel safe (with distress {distress}/10 "
+            f"{where})"
+        )
+    return f"distress {distress}/10 {where}"
+
+
 def _hold_now(session: Session, client: Client, what: str) -> None:
     # Safety does not wait for the policy: hold and alert in the same transaction as the report.
     client.on_hold = True
@@ -126,12 +137,7 @@ def check_in(session: Session, client: Client, data):
     session.add(row)
     crisis = is_crisis(client, data.distress, concern=data.safety_concern)
     if crisis:
-        _hold_now(
-            session,
-            client,
-            f"distress {data.distress}/10 in a check-in"
-            + (" and a safety concern" if data.safety_concern else ""),
-        )
+        _hold_now(session, client, _reported(data.distress, "in a check-in", data.safety_concern))
     session.commit()
     decision, _ = decide_and_alert(session, client)
     return row, replies.after_checkin(crisis), decision, crisis
@@ -311,8 +317,7 @@ def finish_session(session: Session, client: Client, session_id: uuid.UUID, data
         _hold_now(
             session,
             client,
-            f"distress {data.post_distress}/10 after a practice"
-            + (" and a safety concern" if data.safety_concern else ""),
+            _reported(data.post_distress, "after a practice", data.safety_concern),
         )
     rough = bool(rough_signs(events.settings_of(client), finished))
     prompts.mark_completed(

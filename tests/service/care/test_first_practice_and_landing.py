@@ -153,3 +153,19 @@ def test_a_prompt_stored_at_a_level_no_longer_offered_still_lists(app, client, t
     assert listed.status_code == 200
     assert [p["minutes"] for p in listed.json["items"]] == [3]
     assert client.get("/").status_code in (200, 302)
+
+
+def test_an_urgent_alert_names_the_safety_concern_before_the_rating(client, therapist, patient):
+    sent = client.post(
+        "/api/v1/me/checkins",
+        headers=patient.headers,
+        json={"distress": 2, "safety_concern": True},
+    )
+    assert sent.status_code == 201 and sent.json["crisis"] is not None
+    alerts = client.get("/api/v1/alerts", headers=therapist.headers).json["items"]
+    urgent = [a["message"] for a in alerts if a["severity"] == "urgent"]
+    assert urgent
+    for message in urgent:
+        concern = message.find("harm themselves")
+        assert 0 <= concern < message.find("2/10") or "2/10" not in message, message
+        assert concern < 80, message  # said at once, not after the numbers
