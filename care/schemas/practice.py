@@ -3,13 +3,29 @@
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from care.schemas.fields import ClockTime, Distress, Level, Threshold
 from care.schemas.fields import Strict as StrictModel
 from care.vocab import Backdraft
+from practices.language import language_problems
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+def _kind_to_the_client(text: str) -> str:
+    # A therapist's note is shown to the client before the practice, so it follows the same
+    # language rules as every script (CLINICAL.md section 2).
+    problems = language_problems(text, "client")
+    if problems:
+        raise ValueError(
+            "the client reads this note before the practice; please reword it: "
+            + "; ".join(problems)
+        )
+    return text
+
+
+NoteToClient = Annotated[Note, AfterValidator(_kind_to_the_client)]
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 PracticeId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
@@ -46,7 +62,11 @@ class AssignmentCreate(StrictModel):
     start_level: Level = 1
     min_level: Level = 1
     max_level: Level = 5
-    note: Note = Field(default="", description="Shown to the client before the practice")
+    note: NoteToClient = Field(
+        default="",
+        description="Shown to the client before the practice; it follows the client language "
+        "rules (never naming the goal, no blame or pressure, no promise of relief)",
+    )
     prelude: bool = Field(
         default=False,
         description="Play the one-minute safe-person prelude first (imagery practices only)",
@@ -61,7 +81,7 @@ class AssignmentUpdate(StrictModel):
     start_level: Level | None = None
     min_level: Level | None = None
     max_level: Level | None = None
-    note: Note | None = None
+    note: NoteToClient | None = None
     prelude: bool | None = None
     active: bool | None = None
     schedule: ScheduleIn | None = None

@@ -169,3 +169,23 @@ def test_an_urgent_alert_names_the_safety_concern_before_the_rating(client, ther
         concern = message.find("harm themselves")
         assert 0 <= concern < message.find("2/10") or "2/10" not in message, message
         assert concern < 80, message  # said at once, not after the numbers
+
+
+def test_a_note_to_the_client_follows_the_language_rules(client, therapist, patient):
+    for note, word in [
+        ("You missed two days, try harder.", "missed"),
+        ("This self-compassion practice will help.", "self-compassion"),
+        ("This will make the pain go away.", "make the pain go away"),
+    ]:
+        refused = _assign(client, therapist, patient, note=note)
+        assert refused.status_code == 422, note
+        error = refused.json["errors"][0]
+        assert error["field"] == "note" and word in error["message"].lower()
+        assert "reword" in error["message"]
+    made = _assign(client, therapist, patient, note="After dinner is a good time.")
+    assert made.status_code == 201
+    url = f"/api/v1/assignments/{made.json['id']}"
+    changed = client.patch(url, headers=therapist.headers, json={"note": "Don't forget!"})
+    assert changed.status_code == 422 and changed.json["errors"][0]["field"] == "note"
+    kept = client.get(f"/api/v1/clients/{patient.client_id}/assignments", headers=therapist.headers)
+    assert [a["note"] for a in kept.json["items"]] == ["After dinner is a good time."]

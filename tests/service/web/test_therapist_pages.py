@@ -363,6 +363,16 @@ def test_assigning_saves_and_plans_prompts(app, therapist, patient):
     assert re.search(r"<li>\w{3} \d\d \w{3} (08:30|19:00) · Noticing kindness around you", page)
 
 
+def test_a_note_that_breaks_the_language_rules_is_refused_on_the_form(app, therapist, patient):
+    browser, token = web_session(app, therapist)
+    refused = assign(browser, token, patient, note="You failed again, so try harder this week.")
+    page = text(refused)
+    assert refused.status_code == 422
+    assert re.search(r'id="err-note">[^<]*please reword it', page)
+    assert "failed" in page
+    assert record(app, Assignment, client_id=uuid.UUID(patient.client_id)) is None
+
+
 def test_the_safe_person_prelude_is_offered_for_imagery_only(app, therapist, patient):
     browser, token = web_session(app, therapist)
     form = text(browser.get(f"/clients/{patient.client_id}/assignments/new"))
