@@ -13,6 +13,11 @@ BEFORE = "How much distress are you feeling right now?"
 AFTER = "How much distress are you feeling now?"
 
 
+def rate(page, name: str, number: int) -> None:
+    """Choose a number on a 0-10 rating, as a client does: a tap on it."""
+    page.locator(f"label[for='{name}-{number}']").click()
+
+
 def test_prompt_link_rate_listen_rate_reply_and_chart(app, client, page, therapist, patient):
     assignment = assign(client, therapist, patient, note="Just notice what is there.")
     prompt = sent_prompt(app, patient, assignment)
@@ -23,7 +28,7 @@ def test_prompt_link_rate_listen_rate_reply_and_chart(app, client, page, therapi
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**/practice/prompt/{prompt}")
     expect(page.get_by_text("Just notice what is there.")).to_be_visible()
-    page.get_by_label(BEFORE).fill("4")
+    rate(page, "pre_distress", 4)
     expect(page.locator("#pre_distress-output")).to_have_text("4")
     page.get_by_role("button", name="Begin the practice").click()
     page.wait_for_url("**/practice/session/*")
@@ -37,7 +42,7 @@ def test_prompt_link_rate_listen_rate_reply_and_chart(app, client, page, therapi
     assert page.eval_on_selector("audio", "a => a.textTracks.length") >= 1
     assert page.eval_on_selector("audio track", "t => t.kind + ':' + t.default") == "captions:true"
 
-    page.get_by_label(AFTER).fill("3")
+    rate(page, "post_distress", 3)
     page.get_by_role("button", name="Save and finish").click()
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     expect(page.get_by_text("Thank you for taking this time")).to_be_visible()
@@ -57,7 +62,7 @@ def test_a_rating_of_nine_shows_crisis_resources(client, page, therapist, patien
     assignment = assign(client, therapist, patient)
     sign_in(page, patient.email, patient.password)
     page.goto(f"/practice/{assignment}")
-    page.get_by_label(BEFORE).fill("9")
+    rate(page, "pre_distress", 9)
     page.get_by_role("button", name="Begin the practice").click()
     expect(page.get_by_role("heading", name="Help is here", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Emergency services")).to_be_visible()
@@ -73,28 +78,45 @@ def _tab_to(page, element_id: str, limit: int = 40) -> None:
 
 
 def _focus_is_visible(page) -> bool:
+    # A rating's radio button is drawn by its label, so the label carries the focus ring.
     return page.evaluate(
-        "() => { const s = getComputedStyle(document.activeElement);"
+        "() => { const a = document.activeElement;"
+        " const shown = a.type === 'radio' && a.labels.length ? a.labels[0] : a;"
+        " const s = getComputedStyle(shown);"
         " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }"
     )
+
+
+def _nothing_chosen(page, name: str) -> bool:
+    return page.evaluate(f"() => !document.querySelector('input[name={name}]:checked')")
 
 
 def test_the_player_works_with_the_keyboard_alone(client, page, therapist, patient):
     assignment = assign(client, therapist, patient)
     sign_in(page, patient.email, patient.password)
     page.goto(f"/practice/{assignment}")
-    _tab_to(page, "pre_distress")
+    # Nothing is chosen for the client, and the reading stays hidden until they choose.
+    assert _nothing_chosen(page, "pre_distress")
+    expect(page.locator("#pre_distress-output")).to_be_hidden()
+    _tab_to(page, "pre_distress-0")
     assert _focus_is_visible(page)
-    page.keyboard.press("ArrowLeft")  # 5 -> 4
+    page.keyboard.press("Space")  # 0, the first choice
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")  # 0 -> 4
     expect(page.locator("#pre_distress-output")).to_have_text("4")
+    assert page.evaluate("() => document.activeElement.id") == "pre_distress-4"
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent") == "Begin the practice"
     assert _focus_is_visible(page)
     page.keyboard.press("Enter")
     page.wait_for_url("**/practice/session/*")
 
-    _tab_to(page, "post_distress")
-    page.keyboard.press("ArrowLeft")  # starts at the rating before (4) -> 3
+    # The rating after is not pulled toward the rating before: it starts unset too.
+    assert _nothing_chosen(page, "post_distress")
+    _tab_to(page, "post_distress-0")
+    page.keyboard.press("Space")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")  # 0 -> 3
     expect(page.locator("#post_distress-output")).to_have_text("3")
     _tab_to(page, "backdraft-thoughts")
     page.keyboard.press("Space")
@@ -113,7 +135,7 @@ def test_client_pages_fit_a_320_pixel_screen(app, client, page, therapist, patie
     sign_in(page, patient.email, patient.password)
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(f"/practice/{assignment}")
-    page.get_by_label(BEFORE).fill("3")
+    rate(page, "pre_distress", 3)
     page.get_by_role("button", name="Begin the practice").click()
     page.wait_for_url("**/practice/session/*")
     paths = [page.url, "/", "/history", "/settings", "/help"]

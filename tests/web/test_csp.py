@@ -84,9 +84,11 @@ def test_client_pages_run_under_the_policy(client, page, therapist, patient):
     check = ("client.css", ".client-nav ul")
     check_page(page, found, "/", *check)
     visit(page, found, f"/practice/{assignment}", *check)
+    page.locator("label[for='pre_distress-3']").click()  # nothing is chosen for the client
     page.get_by_role("button", name="Begin the practice").click()
     page.wait_for_url("**/practice/session/*")
     check_page(page, found, "the player", *check)
+    page.locator("label[for='post_distress-2']").click()
     page.get_by_role("button", name="Save and finish").click()
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     check_page(page, found, "the reply", *check)

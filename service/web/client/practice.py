@@ -58,7 +58,7 @@ def _help_page(client: Client, *, reply: str | None = None, errors=None, values=
         unreachable=crisis.IF_THERAPIST_UNREACHABLE,
         reply=reply,
         errors=errors or {},
-        values=values or {"distress": 5, "note": "", "safety_concern": False},
+        values=values or {"distress": None, "note": "", "safety_concern": False},
     ), status
 
 
@@ -66,7 +66,9 @@ def _own_assignment(session, client: Client, assignment_id: uuid.UUID) -> Assign
     return own_queries.own_assignment(session, client, assignment_id, library())
 
 
-def _rate_page(client, assignment, *, prompt_id=None, value=5, error=None, status=200, entry=None):
+def _rate_page(
+    client, assignment, *, prompt_id=None, value=None, error=None, status=200, entry=None
+):
     """The rating before: what will play now (at level 1 a lukewarm entry practice stands in),
     and before a client's very first practice the warmth note, on every path here."""
     session = db.session()
@@ -167,7 +169,7 @@ def client_practice_start():
         if heard is not None:  # 11, 9.5: a crisis is heard however it is written (R5)
             return _help_page(client, reply=heard[1].text)
         return _rate_page(
-            client, assignment, prompt_id=prompt_id, value=5, error=error, status=422, entry=entry
+            client, assignment, prompt_id=prompt_id, error=error, status=422, entry=entry
         )
     target = {"practice_id": entry.id} if entry else {"assignment_id": assignment.id}
     try:
@@ -242,7 +244,7 @@ def _player_page(client: Client, row: PracticeSession, *, errors=None, values=No
         errors=errors or {},
         values=values
         or {
-            "post_distress": row.pre_distress,
+            "post_distress": None,  # never pulled toward the rating before
             "backdraft": [],
             "note": "",
             "safety_concern": False,
@@ -287,7 +289,7 @@ def client_finish(session_id: uuid.UUID):
     if row.status != SessionStatus.STARTED and not crisis:
         return _closed_notice(row)
     values = {
-        "post_distress": post if post is not None else row.pre_distress,
+        "post_distress": post,
         "backdraft": backdraft,
         "note": note,
         "safety_concern": concern,
@@ -358,7 +360,7 @@ def client_checkin():
         heard = reports.hear_crisis(session, client, form.to_dict())
         if heard is not None:  # nor a crisis rating written as 11, or a concern without one
             return _help_page(client, reply=heard[1].text)
-        values = {"distress": 5 if distress is None else distress, "note": note}
+        values = {"distress": distress, "note": note}
         values["safety_concern"] = concern
         return _help_page(client, errors=errors, values=values, status=422)
     data = CheckInCreate(distress=distress, note=note[:NOTE_MAX], safety_concern=concern)

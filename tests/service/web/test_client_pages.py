@@ -199,8 +199,13 @@ def test_prompt_link_opens_the_prompt_and_asks_for_a_rating(app, client, therapi
     response = client.get(f"/practice/prompt/{prompt}")
     page = _calm(response.get_data(as_text=True))
     assert response.status_code == 200
-    assert '<input type="range" id="pre_distress" name="pre_distress" min="0" max="10"' in page
-    assert '<label for="pre_distress">' in page and "the worst imaginable" in page
+    # Eleven choices and none chosen: the answer is never pulled toward a starting number.
+    radio = r'<input type="radio" id="pre_distress-(\d+)" name="pre_distress"[^>]*>'
+    choices = re.findall(radio, page)
+    assert choices == [str(n) for n in range(11)]
+    assert 'name="pre_distress" value="5" checked' not in page and " checked" not in page
+    assert "<legend>How much distress are you feeling right now?</legend>" in page
+    assert "the worst imaginable" in page
     assert f'name="prompt_id" value="{prompt}"' in page and "Go gently." in page
     assert "client-rating.js" in page
     row = _rows(app, Prompt, id=uuid.UUID(prompt))[0]

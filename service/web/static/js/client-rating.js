@@ -1,31 +1,24 @@
-// Shows the chosen number beside each 0-10 rating slider and gives screen readers the same
-// words ("4 out of 10"). The slider works without this file; it only adds the live number.
+// Says the chosen number beside each 0-10 rating ("Your rating: 4 out of 10") once the client has
+// chosen one. The radio buttons work without this file; nothing is ever chosen for the client.
 (function () {
   "use strict";
 
-  function describe(value) {
-    var words = value + " out of 10";
-    if (value === "0") { words += ", calm"; }
-    if (value === "10") { words += ", the worst imaginable"; }
-    return words;
-  }
-
-  function wire(slider) {
-    var output = document.getElementById(slider.id + "-output");
+  function wire(group) {
+    var output = group.querySelector("output");
     var reading = output ? output.closest(".reading") : null;
     function show() {
-      if (output) { output.value = slider.value; output.textContent = slider.value; }
-      slider.setAttribute("aria-valuetext", describe(slider.value));
+      var chosen = group.querySelector("input[data-rating]:checked");
+      if (!output || !reading) { return; }
+      reading.hidden = !chosen;
+      if (chosen) { output.value = chosen.value; output.textContent = chosen.value; }
     }
-    if (reading) { reading.hidden = false; }
-    slider.addEventListener("input", show);
-    slider.addEventListener("change", show);
+    group.addEventListener("change", show);
     show();
   }
 
   function start() {
-    var sliders = document.querySelectorAll("input[type=range][data-rating]");
-    for (var i = 0; i < sliders.length; i += 1) { wire(sliders[i]); }
+    var groups = document.querySelectorAll("fieldset.rating");
+    for (var i = 0; i < groups.length; i += 1) { wire(groups[i]); }
   }
 
   if (document.readyState === "loading") {
