@@ -203,7 +203,7 @@ def seed_activity(app, now: datetime | None = None) -> bool:
                 pre = rng.randint(3, 6)
                 _practise(session, lib, sam, first, morning, pre, max(1, pre - rng.randint(1, 2)))
             if days_ago <= 14:
-                _prompt(session, sam, first, morning, practised, "self-compassion-break", 1)
+                _prompt(session, sam, first, morning, practised, "watching-kindness", 1)
             if days_ago % 3 == 0:
                 at = _local(tz, days_ago, 21, 5, now)
                 session.add(CheckIn(client_id=sam.id, at=at, distress=rng.randint(2, 6)))

@@ -14,6 +14,8 @@ loopback port, signs in with Playwright driving Debian's Chromium (headless), an
     therapist-catalogue.png      the practice catalogue
     client-home.png              the client's home
     client-player.png            the client's practice player
+    client-first-practice.png    a new client's first rating page, with the note about warmth
+    client-rough-reply.png       the reply after a rough session: the safe landing
 Nothing leaves the machine: the server and the browser talk on 127.0.0.1 only.
 """
 
@@ -141,6 +143,56 @@ def client_pages(browser, app, base: str, out: Path) -> None:
     context.close()
 
 
+NEW_CLIENT = ("alex@example.org", "calm-first-demo")
+
+
+def new_client(app) -> str:
+    """A client who has not practised yet, with one assignment; returns the assignment id."""
+    from care.accounts import users as accounts
+    from care.assignments import commands as assignments
+    from care.clients import commands as clients
+    from care.db import session_scope
+    from care.schemas import ClientCreate
+    from care.schemas.practice import AssignmentCreate, ScheduleIn
+    from service import db
+    from service.library import library
+
+    with app.app_context(), session_scope(db.engine()) as session:
+        therapist = accounts.find_by_email(session, "therapist@example.org")
+        alex, _ = clients.create_client(
+            session, therapist, ClientCreate(display_name="Alex Moreno", timezone="Europe/Lisbon")
+        )
+        clients.give_login(session, therapist, alex, NEW_CLIENT[0], password=NEW_CLIENT[1])
+        made = assignments.create(
+            session,
+            library(),
+            therapist,
+            alex,
+            AssignmentCreate(
+                practice_id="self-compassion-break", schedule=ScheduleIn(times=["18:00"])
+            ),
+        )
+        return str(made.id)
+
+
+def first_practice_pages(browser, base: str, out: Path, assignment_id: str) -> None:
+    """A new client's first rating page (the warmth note), then a rough session's reply."""
+    context = browser.new_context(base_url=base, viewport={"width": WIDTH, "height": HEIGHT})
+    page = context.new_page()
+    sign_in(page, *NEW_CLIENT)
+    page.goto(f"/practice/{assignment_id}")
+    shoot(page, out, "client-first-practice")
+    page.locator("label[for='pre_distress-4']").click()
+    page.get_by_role("button", name="Begin the practice").click()
+    page.wait_for_url("**/practice/session/**")
+    page.locator("label[for='post_distress-8']").click()
+    page.locator("label[for='backdraft-emotions']").click()
+    page.get_by_role("button", name="Save and finish").click()
+    page.get_by_role("heading", name="A moment to land").wait_for()
+    shoot(page, out, "client-rough-reply")
+    context.close()
+
+
 def main() -> None:
     """Build the instance, serve it, and capture the pages."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -173,6 +225,7 @@ def main() -> None:
             )
         )
         seed_activity(app)
+        first_assignment = new_client(app)
         with app.app_context(), session_scope(db.engine()) as session:
             sam = clients.for_user(session, accounts.find_by_email(session, "client@example.org"))
             sam_id = str(sam.id)
@@ -187,6 +240,7 @@ def main() -> None:
                 try:
                     therapist_pages(browser, base, out, sam_id)
                     client_pages(browser, app, base, out)
+                    first_practice_pages(browser, base, out, first_assignment)
                 finally:
                     browser.close()
         finally:
