@@ -18,7 +18,7 @@ def _problem(response, status):
     return response.json
 
 
-def test_therapist_sees_all_fourteen_practices_across_pages(client, therapist):
+def test_therapist_sees_all_sixteen_practices_across_pages(client, therapist):
     seen, cursor = [], None
     while True:
         url = "/api/v1/practices?limit=6" + (f"&cursor={cursor}" if cursor else "")
@@ -27,8 +27,8 @@ def test_therapist_sees_all_fourteen_practices_across_pages(client, therapist):
         cursor = page["next_cursor"]
         if not cursor:
             break
-    assert len(seen) == 14 and len(set(seen)) == 14
-    assert {"self-compassion-break", "giving-and-receiving", "fierce-break-protect"} <= set(seen)
+    assert len(seen) == 16 and len(set(seen)) == 16
+    assert {"self-compassion-break", "grounding", "belonging", "fierce-break-protect"} <= set(seen)
 
 
 def _share(client, therapist, patient, practice_id):
@@ -186,7 +186,7 @@ def test_broken_library_file_stops_the_start_with_the_validators_message(tmp_pat
 
 def test_cli_lists_shows_and_renders(runner):
     listed = runner.invoke(args=["practices", "list"])
-    assert listed.exit_code == 0 and "14 practices" in listed.output
+    assert listed.exit_code == 0 and "16 practices" in listed.output
     shown = runner.invoke(args=["practices", "show", "fierce-break-protect"])
     assert shown.exit_code == 0 and "yang_ready" in shown.output
     rendered = runner.invoke(
