@@ -61,6 +61,13 @@ def close_abandoned(session: Session, client: Client, now: datetime | None = Non
     return len(stale)
 
 
+def replayed(session: Session, client: Client, now: datetime | None = None):
+    """Every decision in order, replayed from the record without storing anything or taking
+    the client's lock: for pages that only show what the dose means now."""
+    record = gather(session, client, now)
+    return dosing.replay(record.initial, record.events, record.started_at)
+
+
 def decide(session: Session, client: Client, now: datetime | None = None):
     """Replay the client's events, store any decision not yet stored, refresh the cached dose.
 

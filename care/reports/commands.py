@@ -186,8 +186,13 @@ def _target_if_any(session: Session, library: Library, client: Client, data):
 def preview(session: Session, library: Library, client: Client, planned: list[Assignment]):
     """What starting each of these assignments now would play, as {assignment id: (practice,
     level, substituted)}, and the warmth note when it would be the client's first practice.
-    Brings the dose up to date (and commits), exactly as a start would."""
-    _, decisions = decide_and_alert(session, client)
+    Reads only: a page view never writes. A record that cannot be replayed previews the
+    gentlest choice (the first entry practice, the note shown); the next report alerts."""
+    try:
+        decisions = dose.replayed(session, client)
+    except Exception:
+        log.exception("dose replay failed for a preview", extra={"client": str(client.id)})
+        decisions = []
     now = {a.id: variants.variant_now(library, client, a, decisions) for a in planned}
     return now, replies.first_practice_note(variants.has_practised(decisions))
 

@@ -124,3 +124,28 @@ def test_no_client_page_promises_that_the_therapist_will_call(client, therapist,
         assert "has been told" in page
         for promise in ("will check in", "will call", "will contact", "checks in with you"):
             assert promise not in page, (url, promise)
+
+
+def test_showing_what_plays_writes_nothing(app, client, therapist, patient):
+    import uuid
+
+    from sqlmodel import Session, func, select
+
+    from care.tables import CheckIn, DoseDecision
+    from service import db
+
+    assignment = assign(client, therapist, patient, practice="self-compassion-break")
+    sign_in(client, patient)
+
+    def decisions() -> int:
+        with app.app_context(), Session(db.engine()) as session:
+            return session.exec(select(func.count()).select_from(DoseDecision)).one()
+
+    with app.app_context(), Session(db.engine()) as session:
+        # A report not yet decided (as a crashed decision would leave it).
+        session.add(CheckIn(client_id=uuid.UUID(patient.client_id), distress=3))
+        session.commit()
+    before = decisions()
+    for url in ("/", f"/practice/{assignment}"):
+        assert client.get(url).status_code == 200
+    assert decisions() == before  # page views read; the next report decides
