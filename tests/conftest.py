@@ -9,6 +9,7 @@ import shutil
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from care import migrate
@@ -16,6 +17,11 @@ from care.db import make_engine, session_scope
 from service.app import create_app
 from service.settings import load
 from tests.pg import PostgresServer
+
+# Timings belong in benchmarks/, never in asserts: generated cases have no deadline and a busy
+# machine's slow generation is not a failure.
+settings.register_profile("hearth", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hearth")
 
 BACKENDS = [
     b.strip()

@@ -44,8 +44,10 @@ def _read(value: object) -> int | None:
     """A whole number as stored, or written as digits; anything else cannot be read."""
     if _whole(value):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    # ASCII digits only: "¹" and other Unicode digits pass isdigit() but int() refuses them.
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.lstrip("-").isdigit():
+        return int(text)
     return None
 
 

@@ -34,7 +34,7 @@ def verify(secret: str, header: str, body: bytes, *, now: int, tolerance: int = 
     timestamp, candidates = None, []
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and value.isascii() and value.isdigit():
             timestamp = int(value)
         elif key == "v1":
             candidates.append(value)  # several v1 values let a receiver rotate secrets

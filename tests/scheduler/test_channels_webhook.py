@@ -40,7 +40,14 @@ def test_verify_rejects_tampering_stale_and_garbage():
     assert not verify(SECRET, header, body, now=t + 301)
     assert not verify(SECRET, header, body, now=t - 301)
     assert not verify(SECRET, header, body, now=t + 60, tolerance=30)
-    for bad in ("", "t=abc,v1=00", f"v1={header.split('v1=')[1]}", f"t={t}", "nonsense"):
+    for bad in (
+        "",
+        "t=abc,v1=00",
+        "t=¹,v1=00",
+        f"v1={header.split('v1=')[1]}",
+        f"t={t}",
+        "nonsense",
+    ):
         assert not verify(SECRET, bad, body, now=t)
     # A second v1 (a rotated secret) is accepted when one of them matches.
     assert verify(SECRET, f"t={t},v1={'0' * 64},{header.split(',')[1]}", body, now=t)

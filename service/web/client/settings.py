@@ -90,7 +90,7 @@ def _settings_values(client: Client) -> dict:
 def _sample_url(practice_id: str, voice: str, rate: str) -> str:
     # The client's entry practice: always shared with them, always offered at level 1.
     url = f"/api/v1/practices/{practice_id}/audio?level=1&format=mp3&voice={quote(voice)}"
-    return url + (f"&rate={rate}" if rate.isdigit() else "")
+    return url + (f"&rate={rate}" if rate.isascii() and rate.isdigit() else "")
 
 
 def _settings_page(client: Client, values: dict, errors: dict, *, saved=False, status=200):
@@ -145,7 +145,8 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
         errors["voice"] = SETTINGS_PROBLEMS["voice"]
     elif not (client.voice is None and values["voice"] == DEFAULT_VOICE):  # None: the default
         fields["voice"] = values["voice"]
-    rate = int(values["speech_rate"]) if values["speech_rate"].isdigit() else None
+    rate = values["speech_rate"]
+    rate = int(rate) if rate.isascii() and rate.isdigit() else None
     if rate is None or not (RATE_RANGE[0] <= rate <= RATE_RANGE[1] or rate == client.speech_rate):
         errors["speech_rate"] = SETTINGS_PROBLEMS["speech_rate"]
     elif not (client.speech_rate is None and rate == DEFAULT_RATE):

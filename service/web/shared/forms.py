@@ -83,7 +83,10 @@ def uuid_or_404(value: str | None) -> uuid.UUID:
 def read_rating(raw: str | None) -> tuple[int | None, str | None]:
     """A 0-10 rating from a form field, or the sentence that explains what is needed."""
     text = (raw or "").strip()
-    if not text.isdigit() or not RATING_RANGE[0] <= int(text) <= RATING_RANGE[1]:
+    if (
+        not (text.isascii() and text.isdigit())
+        or not RATING_RANGE[0] <= int(text) <= RATING_RANGE[1]
+    ):
         return None, RATING_PROBLEM
     return int(text), None
 

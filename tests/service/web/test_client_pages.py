@@ -273,7 +273,8 @@ def test_a_bad_rating_is_explained_next_to_the_field_and_nothing_is_saved(
     assignment = assign(client, therapist, patient)
     sign_in(client, patient)
     # ("11" and "9.5" are heard as a crisis: see the test after the help page's.)
-    for bad in ("", "eleven", "-1", "4.5", "8.5"):
+    # "¹" and "²" pass str.isdigit() but are not numbers int() can read.
+    for bad in ("", "eleven", "-1", "4.5", "8.5", "¹", "²"):
         response = _start(client, assignment, bad)
         page = _calm(response.get_data(as_text=True))
         assert response.status_code == 422, bad
@@ -523,7 +524,7 @@ def test_settings_errors_are_next_to_each_field_and_keep_entries(app, signed_in,
         timezone="Mars/Olympus",
         quiet_start="25:00",
         voice="robot",
-        speech_rate="300",
+        speech_rate="¹²⁰",
         touch_alternative="my cat",
     )
     response = signed_in.post("/settings", data={"csrf_token": token, **data})
@@ -531,7 +532,7 @@ def test_settings_errors_are_next_to_each_field_and_keep_entries(app, signed_in,
     assert response.status_code == 422
     for field in ("script_name", "timezone", "quiet_start", "voice", "speech_rate"):
         assert f'id="{field}-error"' in page, field
-    assert 'value="my cat"' in page and 'value="07:15"' in page and 'value="300"' in page
+    assert 'value="my cat"' in page and 'value="07:15"' in page and 'value="¹²⁰"' in page
     assert "Nothing is saved yet" in page and '<option value="robot"' not in page
     row = _client_row(app, patient)
     assert row.timezone == "Europe/Berlin" and row.touch_alternative is None
