@@ -1,6 +1,7 @@
 """Erasure: a client and all their clinical data removed for good, leaving only an audit entry
 with counts (no names, ratings or notes). The caller commits."""
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -55,6 +56,16 @@ class Erased:
     def detail(self) -> str:
         """The counts as `table=n` pairs for the audit entry."""
         return " ".join(f"{name}={n}" for name, n in self.counts.items())
+
+
+def confirmed(typed: str, display_name: str) -> bool:
+    """True when the therapist typed the client's display name (case and spacing aside), the
+    confirmation that an erasure is meant."""
+
+    def norm(text: str) -> str:
+        return unicodedata.normalize("NFC", text).strip().casefold()
+
+    return bool(norm(typed)) and norm(typed) == norm(display_name)
 
 
 def erase_client(session: Session, therapist: User, client_id: uuid.UUID) -> Erased:

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from care.assignments import commands as assignments
 from care.assignments import variants
+from care.clients.lifecycle import DISCHARGED, on_break
 from care.dose import record as dose
 from care.tables import Assignment, Client, DoseDecision, Prompt
 from care.types import utcnow
@@ -84,6 +85,8 @@ def _wanted(
     per_day = dict(taken)
     for at, _, assignment, occurrence in candidates:
         day = at.astimezone(zone).date()
+        if on_break(client, day):
+            continue  # a practice break: nothing planned, so nothing can count as missed
         if per_day.get(day, 0) >= client.dose_prompts:
             continue
         if last is not None and at - last < timedelta(minutes=max(spacing, 1)):
@@ -150,6 +153,9 @@ def _plan_one(
     new ones to `new_rows` for one bulk insert by the caller."""
     result.clients += 1
     by_slot = {(p.assignment_id, p.slot): p for p in existing}
+    if client.discharged_at is not None:
+        _cancel(session, by_slot, set(), None, DISCHARGED, now, result)
+        return
     if client.on_hold or client.dose_paused or client.dose_prompts == 0:
         reason = "on hold" if client.on_hold else "paused"
         _cancel(session, by_slot, set(), None, reason, now, result)

@@ -12,6 +12,7 @@ from service import db
 
 SESSION_USER = "user_id"
 SESSION_CSRF = "csrf"
+SESSION_EPOCH = "epoch"
 
 
 def bearer_secret() -> str | None:
@@ -41,7 +42,12 @@ def current_user() -> User | None:
             candidate = db.session().get(User, uuid.UUID(session[SESSION_USER]))
         except ValueError:
             candidate = None
-        if candidate is not None and candidate.active:
+        # A session from before the account's latest new password (or disable) has ended.
+        if (
+            candidate is not None
+            and candidate.active
+            and session.get(SESSION_EPOCH, 0) == candidate.session_epoch
+        ):
             user = candidate
             g.via = "cookie"
         else:
@@ -55,7 +61,13 @@ def sign_in_session(user: User) -> None:
     session.clear()
     session[SESSION_USER] = str(user.id)
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    session[SESSION_EPOCH] = user.session_epoch or 0
     session.permanent = True
+
+
+def keep_this_session(user: User) -> None:
+    """After this session set a new password (which ends every session): keep this one."""
+    session[SESSION_EPOCH] = user.session_epoch or 0
 
 
 def sign_out_session() -> None:

@@ -3,7 +3,6 @@
 A paused sign-in answers 429 with Retry-After before any password is checked. When an account
 reaches its limit, its owner gets one email saying so (when SMTP is configured)."""
 
-import logging
 from datetime import timedelta
 
 from flask import current_app, request
@@ -13,9 +12,7 @@ from care import audit
 from care.accounts import throttle
 from care.accounts import users as accounts
 from care.tables import User
-from care.types import utcnow
-
-log = logging.getLogger("hearth.signin")
+from service import mail
 
 LOCKOUT_TEXT = (
     "Someone tried to sign in to your hearth account several times with a wrong password, so "
@@ -81,28 +78,17 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
 
 def _tell_the_owner(session: Session, email: str, rules: throttle.Limits) -> None:
     """One email to the account's owner when their account's sign-in pauses."""
-    settings = current_app.config["HEARTH_SETTINGS"]
-    if not settings.smtp:
+    if not mail.configured():
         return
     user = accounts.find_by_email(session, email)
     if user is None or not user.active:
         return
-    from scheduler.channels.base import Message
-    from scheduler.channels.email import EmailChannel
-
-    channel = EmailChannel.from_settings(settings.smtp)
-    now = utcnow()
     minutes = int(rules.window.total_seconds() // 60)
-    result = channel.send(
-        Message.to_staff(
-            "notice",
-            key=f"lockout-{user.id}-{now:%Y%m%d%H%M%S}",
-            name=user.name or user.email,
-            email=user.email,
-            open_url=f"{settings.base_url}/login",
-            text=LOCKOUT_TEXT.format(minutes=minutes),
-            now=now,
-        )
+    mail.send(
+        user,
+        kind="lockout",
+        subject="Sign-in to your hearth account was paused",
+        text=LOCKOUT_TEXT.format(minutes=minutes),
+        button="Go to the sign-in page",
+        url=mail.link("/login"),
     )
-    if not result.ok:
-        log.warning("lockout notice not sent: %s", result.detail)

@@ -14,6 +14,9 @@ from care.types import utcnow
 
 API_PREFIX = "hth_"
 INVITE_PREFIX = "hti_"
+RESET_PREFIX = "htr_"
+_PREFIXES = {"invite": INVITE_PREFIX, "reset": RESET_PREFIX}
+KINDS = ("api", "invite", "reset")
 
 
 def _hash(secret: str) -> str:
@@ -24,8 +27,7 @@ def issue(
     session: Session, user: User, *, ttl: timedelta, kind: str = "api", label: str = ""
 ) -> tuple[str, ApiToken]:
     """Create a token for a user; the plain secret is returned once and never stored."""
-    prefix = INVITE_PREFIX if kind == "invite" else API_PREFIX
-    secret = prefix + secrets.token_urlsafe(32)
+    secret = _PREFIXES.get(kind, API_PREFIX) + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
         kind=kind,
@@ -69,14 +71,31 @@ def revoke(session: Session, token: ApiToken, when: datetime | None = None) -> N
     session.add(token)
 
 
-def revoke_all(session: Session, user_id: uuid.UUID, *, kind: str) -> int:
-    """Revoke every live token of one kind for a user; returns how many."""
+def revoke_all(
+    session: Session,
+    user_id: uuid.UUID,
+    *,
+    kind: str | None = None,
+    keep: uuid.UUID | None = None,
+) -> int:
+    """Revoke every live token of one kind (or of every kind) for a user, except `keep`;
+    returns how many."""
+    statement = select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if kind is not None:
+        statement = statement.where(ApiToken.kind == kind)
     count = 0
-    for token in session.exec(
-        select(ApiToken).where(
-            ApiToken.user_id == user_id, ApiToken.kind == kind, ApiToken.revoked_at.is_(None)
-        )
-    ):
-        revoke(session, token)
-        count += 1
+    for token in session.exec(statement):
+        if token.id != keep:
+            revoke(session, token)
+            count += 1
     return count
+
+
+def issued_since(session: Session, user_id: uuid.UUID, kind: str, since: datetime) -> int:
+    """How many tokens of one kind were issued to a user since `since` (used or not)."""
+    rows = session.exec(
+        select(ApiToken.id).where(
+            ApiToken.user_id == user_id, ApiToken.kind == kind, ApiToken.created_at >= since
+        )
+    )
+    return len(rows.all())

@@ -105,6 +105,14 @@ def set_password(session: Session, user: User, password: str) -> None:
     session.add(user)
 
 
+def end_other_sessions(session: Session, user: User, *, keep_token: uuid.UUID | None = None):
+    """End every web session and revoke every token of this account but the one in use: a
+    new password, a disabled account or a discharge leaves nothing old working."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    session.add(user)
+    tokens.revoke_all(session, user.id, keep=keep_token)
+
+
 def invite(session: Session, user: User) -> tuple[str, object]:
     """A one-time invitation with which the user sets their own password."""
     tokens.revoke_all(session, user.id, kind="invite")
@@ -124,6 +132,7 @@ def accept_invitation(session: Session, secret: str, password: str) -> User:
         raise NotFound("this invitation is not valid any more; ask your therapist for a new one")
     set_password(session, user, password)
     tokens.revoke(session, token, utcnow())
+    end_other_sessions(session, user)
     audit.record(
         session, "auth.accept_invitation", actor_id=user.id, target_type="user", target_id=user.id
     )
@@ -149,7 +158,8 @@ def update_therapist(session: Session, admin: User, therapist_id, changes: dict)
     for key in changed:
         setattr(therapist, key, wanted[key])
     if "active" in changed and not therapist.active:
-        tokens.revoke_all(session, therapist.id, kind="api")
+        # Their cookies end too, so enabling them again revives nothing old.
+        end_other_sessions(session, therapist)
     session.add(therapist)
     audit.record(
         session,

@@ -14,7 +14,7 @@ from care.assignments.gates import (
     gate_problem,
     prelude_problem,
 )
-from care.errors import Invalid, NotFound
+from care.errors import Conflict, Invalid, NotFound
 from care.tables import Assignment, Client, PracticeSession, User
 from care.types import utcnow
 from care.vocab import SessionStatus
@@ -32,6 +32,7 @@ NOT_NULL = (
 
 def create(session: Session, library: Library, therapist: User, client: Client, data) -> Assignment:
     """Assign a practice; every refusal is Invalid with the rule in plain words."""
+    _in_practice(client)
     practice = library.get(data.practice_id)
     problem = gate_problem(practice, client) or first_practice_problem(
         practice, _has_finished(session, client)
@@ -69,6 +70,12 @@ def create(session: Session, library: Library, therapist: User, client: Client, 
     return assignment
 
 
+def _in_practice(client: Client) -> None:
+    # A discharged client gets no practice until the therapist readmits them.
+    if client.discharged_at is not None:
+        raise Conflict("this client is discharged; readmit them before assigning practice")
+
+
 def _schedule(data) -> dict:
     schedule = getattr(data, "schedule", None)
     if schedule is None:
@@ -87,6 +94,8 @@ def update(
     """Change bounds, note, schedule or pause/resume; a broken rule changes nothing."""
     practice = library.get(assignment.practice_id)
     fields = {k: getattr(data, k) for k in data.model_fields_set}
+    if fields.get("active") and not assignment.active:
+        _in_practice(client)
     nulls = [k for k in NOT_NULL if k in fields and fields[k] is None]
     if nulls:
         problems = [

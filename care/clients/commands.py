@@ -113,7 +113,14 @@ def reinvite(session: Session, therapist: User, client_id: uuid.UUID):
     client = get_for_therapist(session, therapist, client_id)
     if client.user_id is None:
         raise Conflict("this client has no login; add an email to the client first")
-    secret, token = accounts.invite(session, accounts.get_user(session, client.user_id))
+    user = accounts.get_user(session, client.user_id)
+    if user.password_hash is not None:
+        # A new invitation would let whoever holds it set the client's password.
+        raise Conflict(
+            "this client has already chosen a password, so there is no invitation to send; "
+            "if they forgot it, they can use “Forgot your password?” on the sign-in page"
+        )
+    secret, token = accounts.invite(session, user)
     audit.record(
         session,
         "client.invite",
@@ -123,6 +130,41 @@ def reinvite(session: Session, therapist: User, client_id: uuid.UUID):
         client_id=client.id,
     )
     return secret, token
+
+
+def change_login_email(
+    session: Session, therapist: User, client: Client, email: str | None
+) -> str | None:
+    """Give the client a login at this email, or move their login to it. A login that has no
+    password yet gets a fresh invitation (returned, shown or sent once); the old one ends."""
+    email = accounts.normalise_email(email or "")
+    current = login_email(session, client)
+    if email == (current or ""):
+        return None
+    if not email:
+        raise Invalid(
+            "a client who has a login keeps an email address; to end their access, discharge them",
+            field="email",
+        )
+    if current is None:
+        return give_login(session, therapist, client, email)[1]
+    if accounts.find_by_email(session, email) is not None:
+        raise Conflict(
+            "this email cannot be used for this client's login; please use another address",
+            field="email",
+        )
+    user = accounts.get_user(session, client.user_id)
+    user.email = email
+    session.add(user)
+    audit.record(
+        session,
+        "client.email",
+        actor_id=therapist.id,
+        target_type="client",
+        target_id=client.id,
+        client_id=client.id,
+    )
+    return accounts.invite(session, user)[0] if user.password_hash is None else None
 
 
 def update_client(
@@ -144,6 +186,7 @@ def update_client(
             "quiet_start",
             "quiet_end",
             "script_name",
+            "spoken_name",
             "touch_alternative",
             "voice",
             "speech_rate",
@@ -289,9 +332,21 @@ def list_for_therapist(
     return page
 
 
+def login_of(session: Session, client: Client) -> User | None:
+    """The client's login, if they have one."""
+    return session.get(User, client.user_id) if client.user_id else None
+
+
 def login_email(session: Session, client: Client) -> str | None:
     """The email of the client's login, if they have one."""
-    if not client.user_id:
-        return None
-    user = session.get(User, client.user_id)
+    user = login_of(session, client)
     return user.email if user else None
+
+
+def login_state(client: Client, user: User | None) -> str:
+    """none (no login), invited (no password chosen yet), active, or ended (discharged)."""
+    if user is None:
+        return "none"
+    if client.discharged_at is not None:
+        return "ended"
+    return "invited" if user.password_hash is None else "active"

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from care import audit
+from care.clients.lifecycle import on_break
 from care.tables import Alert, CheckIn, Client, DoseDecision, PracticeSession, Prompt, User
 from care.vocab import ALERT_OPEN, PromptStatus, SessionStatus
 
@@ -41,6 +42,13 @@ class Adherence:
     finished: int = 0
     sent: int = 0
     days: int = 0
+    break_days: int = 0  # days of a practice break: not days that practice was missed
+
+
+def break_days(client: Client, now: datetime, days: int = ADHERENCE_DAYS) -> int:
+    """How many of the last `days` local days (today included) fell in the client's break."""
+    today = now.astimezone(zone_of(client)).date()
+    return sum(on_break(client, today - timedelta(days=n)) for n in range(days))
 
 
 @dataclass(frozen=True)
@@ -62,12 +70,25 @@ class Dashboard:
     adherence: dict[uuid.UUID, Adherence]
     ratings: dict[uuid.UUID, list[Rating]]
     alert_counts: dict[uuid.UUID, int] = field(default_factory=dict)
+    discharged: int = 0  # how many clients the other view holds
 
 
-def clients_of(session: Session, therapist: User) -> list[Client]:
-    """The therapist's clients by name (their names only: no access is noted)."""
+def clients_of(session: Session, therapist: User, *, discharged: bool = False) -> list[Client]:
+    """The therapist's clients in practice (or the discharged ones) by name (their names only:
+    no access is noted)."""
     statement = select(Client).where(Client.therapist_id == therapist.id)
+    statement = statement.where(
+        Client.discharged_at.is_not(None) if discharged else Client.discharged_at.is_(None)
+    )
     return list(session.exec(statement.order_by(Client.display_name, Client.id)))
+
+
+def discharged_count(session: Session, therapist: User) -> int:
+    """How many of the therapist's clients are discharged (for the dashboard's filter)."""
+    statement = select(func.count()).where(
+        Client.therapist_id == therapist.id, Client.discharged_at.is_not(None)
+    )
+    return session.exec(statement).one()
 
 
 def adherence(session: Session, client_list: list[Client], now: datetime) -> dict:
@@ -94,7 +115,8 @@ def adherence(session: Session, client_list: list[Client], now: datetime) -> dic
             .group_by(Prompt.client_id)
         ):
             sent[client_id] = count
-    return {cid: Adherence(finished[cid], sent[cid], len(days[cid])) for cid in ids}
+    breaks = {c.id: break_days(c, now) for c in client_list}
+    return {cid: Adherence(finished[cid], sent[cid], len(days[cid]), breaks[cid]) for cid in ids}
 
 
 def recent_ratings(session: Session, client_list: list[Client], now: datetime) -> dict:
@@ -118,9 +140,12 @@ def recent_ratings(session: Session, client_list: list[Client], now: datetime) -
     }
 
 
-def dashboard(session: Session, therapist: User, now: datetime) -> Dashboard:
-    """Everything the therapist's dashboard shows, as data."""
-    client_list = clients_of(session, therapist)
+def dashboard(
+    session: Session, therapist: User, now: datetime, *, discharged: bool = False
+) -> Dashboard:
+    """Everything the therapist's dashboard shows, as data: the clients in practice, or the
+    discharged ones; every open alert either way."""
+    client_list = clients_of(session, therapist, discharged=discharged)
     for client in client_list:
         audit.note_access(client.id)  # the dashboard shows each client's ratings and dose
     open_alerts = list(
@@ -137,6 +162,7 @@ def dashboard(session: Session, therapist: User, now: datetime) -> Dashboard:
         adherence=adherence(session, client_list, now),
         ratings=recent_ratings(session, client_list, now),
         alert_counts=dict(counts),
+        discharged=discharged_count(session, therapist),
     )
 
 

@@ -25,6 +25,11 @@ class ClientFields(Strict):
     script_name: ScriptName | None = Field(
         default=None, description="The name spoken or shown in practice scripts"
     )
+    spoken_name: ScriptName | None = Field(
+        default=None,
+        description="How the name sounds, for speech only (e.g. 'Sheh-vawn'); text keeps "
+        "script_name",
+    )
     touch_alternative: TouchText | None = Field(
         default=None, description="What the scripts offer for soothing touch, e.g. 'a warm mug'"
     )

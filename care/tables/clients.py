@@ -1,7 +1,7 @@
 """The client table: who the client is, their settings and the cached dose."""
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlmodel import Field, SQLModel
 
@@ -30,6 +30,8 @@ class Client(SQLModel, table=True):
     user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", unique=True)
     display_name: str = Field(max_length=200)
     script_name: str | None = Field(default=None, max_length=60)
+    # How the name sounds, for speech only (e.g. "Sheh-vawn" for Siobhan); text uses script_name.
+    spoken_name: str | None = Field(default=None, max_length=60)
     touch_alternative: str | None = Field(default=None, max_length=120)
     # Speech settings for audio renderings; None means the service's calm default.
     voice: str | None = Field(default=None, max_length=100)
@@ -61,6 +63,11 @@ class Client(SQLModel, table=True):
     on_hold: bool = False
     dose_paused: bool = False
     dose_updated_at: datetime | None = _when(default=None, nullable=True)
+    # A practice break (a holiday): no prompts on these local dates, both ends included, and
+    # nothing in it counts as missed. Discharge ends access and prompts; the record stays.
+    break_start: date | None = None
+    break_end: date | None = None
+    discharged_at: datetime | None = _when(default=None, nullable=True)
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
 

@@ -32,6 +32,9 @@ class Message:
     severity: Severity = ROUTINE  # alerts only, as care stores it on the alert
     expires_local_text: str = ""  # e.g. "10:30", for the reminder's "still here until ..."
     settings_url: str = ""  # where a client turns these messages off (also List-Unsubscribe)
+    # Notices only: their own subject and main link's words (defaults: the sign-in pause).
+    subject: str = ""
+    button: str = ""
 
     @classmethod
     def to_staff(
@@ -46,6 +49,8 @@ class Message:
         now: datetime,
         client_name: str = "",
         severity: Severity = ROUTINE,
+        subject: str = "",
+        button: str = "",
     ) -> "Message":
         """A message that is not a practice prompt: an alert to a therapist, a notice about
         an account. The practice fields stay empty."""
@@ -65,6 +70,8 @@ class Message:
             alert_text=text,
             client_name=client_name,
             severity=severity,
+            subject=subject,
+            button=button,
         )
 
     def __post_init__(self) -> None:

@@ -236,7 +236,7 @@ def _notice_blocks(message: Message) -> list[Block]:
     return [
         ("p", _greeting(message.recipient_name)),
         ("p", message.alert_text.strip()),
-        ("button", "Go to the sign-in page", message.open_url),
+        ("button", message.button or "Go to the sign-in page", message.open_url),
         (
             "small",
             "You receive this because this email address belongs to an account in hearth.",
@@ -250,7 +250,8 @@ def render(message: Message) -> tuple[str, str, str]:
     """(subject, plain, html) for any message kind."""
     if message.kind == "notice":
         blocks = _notice_blocks(message)
-        return NOTICE_SUBJECT, _plain(blocks), _html(NOTICE_SUBJECT, blocks)
+        subject = message.subject or NOTICE_SUBJECT
+        return subject, _plain(blocks), _html(subject, blocks)
     if message.kind == "alert":
         return alert_subject(message), alert_plain(message), alert_html(message)
     if message.kind == "reminder":

@@ -1,7 +1,6 @@
 """A client's record out of hearth (JSON, CSV, FHIR R4), and the client erased for good."""
 
 import json
-import unicodedata
 import uuid
 from typing import Annotated, Literal
 
@@ -117,13 +116,6 @@ def export_client(user: User, client_id: uuid.UUID, query: ExportQuery):
     )
 
 
-def _same(a: str, b: str) -> bool:
-    def norm(s: str) -> str:
-        return unicodedata.normalize("NFC", s).strip().casefold()
-
-    return norm(a) == norm(b)
-
-
 @api.operation(
     "DELETE",
     "/clients/{client_id}",
@@ -142,7 +134,7 @@ def erase_client(user: User, client_id: uuid.UUID, body: EraseConfirm):
     keeps one entry with counts only. Refused with 409 while a prompt is being sent."""
     session = db.session()
     client = clients.get_for_therapist(session, user, client_id)
-    if not _same(body.confirm, client.display_name):
+    if not erasure.confirmed(body.confirm, client.display_name):
         raise Invalid(
             'to erase this client for good, send {"confirm": "<display name>"} with the '
             "client's display name exactly as it appears in their record; nothing was erased",

@@ -2,9 +2,10 @@
 users, invitations."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from care.clients import commands as clients
@@ -19,11 +20,16 @@ class ClientOut(BaseModel):
     therapist_id: uuid.UUID
     display_name: str
     script_name: str | None
+    spoken_name: str | None
     touch_alternative: str | None
     voice: str | None
     speech_rate: int | None
     speech_pitch: int | None
     email: str | None
+    login: Literal["none", "invited", "active", "ended"] = Field(
+        description="none: no login; invited: no password chosen yet; active: signs in; "
+        "ended: discharged"
+    )
     timezone: str
     quiet_start: ClockTime | None
     quiet_end: ClockTime | None
@@ -34,6 +40,9 @@ class ClientOut(BaseModel):
     max_level: int
     window_threshold: int
     crisis_threshold: int
+    break_start: date | None = Field(description="First local day of a practice break")
+    break_end: date | None = Field(description="Last local day of a practice break")
+    discharged_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -95,17 +104,19 @@ def to_self(client: Client) -> ClientSelf:
 
 def to_out(session: Session, client: Client) -> ClientOut:
     """The therapist's view of a client."""
-    email = clients.login_email(session, client)
+    user = clients.login_of(session, client)
     return ClientOut(
         id=client.id,
         therapist_id=client.therapist_id,
         display_name=client.display_name,
         script_name=client.script_name,
+        spoken_name=client.spoken_name,
         touch_alternative=client.touch_alternative,
         voice=client.voice,
         speech_rate=client.speech_rate,
         speech_pitch=client.speech_pitch,
-        email=email,
+        email=user.email if user else None,
+        login=clients.login_state(client, user),
         timezone=client.timezone,
         quiet_start=client.quiet_start,
         quiet_end=client.quiet_end,
@@ -116,6 +127,9 @@ def to_out(session: Session, client: Client) -> ClientOut:
         max_level=client.max_level,
         window_threshold=client.window_threshold,
         crisis_threshold=client.crisis_threshold,
+        break_start=client.break_start,
+        break_end=client.break_end,
+        discharged_at=client.discharged_at,
         created_at=client.created_at,
         updated_at=client.updated_at,
     )

@@ -1,0 +1,84 @@
+"""Passwords after the first: a signed-in person changes theirs (the current one required), a
+forgotten one is reset through a one-time link that lasts half an hour. Setting a password
+ends every other session and token of the account; the caller tells the owner by email."""
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from care import audit
+from care.accounts import tokens
+from care.accounts.passwords import verify_password
+from care.accounts.users import end_other_sessions, find_by_email, set_password
+from care.errors import Invalid, NotFound
+from care.tables import ApiToken, User
+from care.types import utcnow
+
+RESET_TTL = timedelta(minutes=30)
+# A reset link goes to the account's own address, but nobody should be able to flood it.
+RESETS_PER_HOUR = 3
+RESET_INVALID = (
+    "this reset link is not valid: it may have expired (links last "
+    f"{int(RESET_TTL.total_seconds() // 60)} minutes) or been used already; ask for a new one"
+)
+
+
+def change_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    keep_token: ApiToken | None = None,
+) -> None:
+    """Change a signed-in person's password; every other session and token ends (the token
+    of this request, if any, keeps working)."""
+    if not verify_password(user.password_hash, current or ""):
+        raise Invalid("the current password is not right", field="current_password")
+    if new == current:
+        raise Invalid("choose a new password, different from the current one", field="password")
+    set_password(session, user, new)
+    end_other_sessions(session, user, keep_token=keep_token.id if keep_token else None)
+    audit.record(
+        session, "auth.password_change", actor_id=user.id, target_type="user", target_id=user.id
+    )
+
+
+def request_reset(session: Session, email: str) -> tuple[User, str] | None:
+    """A one-time reset link's secret for the active account with this email, or None (no
+    such account, a disabled one, or too many links in the last hour). The caller answers the
+    same in every case, so the page tells nobody whether an address has an account."""
+    user = find_by_email(session, email)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    if tokens.issued_since(session, user.id, "reset", now - timedelta(hours=1)) >= RESETS_PER_HOUR:
+        audit.record(
+            session,
+            "auth.reset_request",
+            actor_id=None,
+            target_type="user",
+            target_id=user.id,
+            outcome="limited",
+        )
+        return None
+    tokens.revoke_all(session, user.id, kind="reset")  # only the newest link works
+    secret, _ = tokens.issue(session, user, ttl=RESET_TTL, kind="reset", label="password reset")
+    audit.record(
+        session, "auth.reset_request", actor_id=None, target_type="user", target_id=user.id
+    )
+    return user, secret
+
+
+def reset_password(session: Session, secret: str, password: str) -> User:
+    """Set a new password with a reset link and use the link up; every session ends."""
+    token = tokens.find_valid(session, secret or "", kind="reset")
+    user = session.get(User, token.user_id) if token else None
+    if token is None or user is None or not user.active:
+        raise NotFound(RESET_INVALID)
+    set_password(session, user, password)
+    end_other_sessions(session, user)
+    audit.record(
+        session, "auth.reset_password", actor_id=user.id, target_type="user", target_id=user.id
+    )
+    return user

@@ -1,0 +1,108 @@
+"""Emails about an account, sent by the web process through the scheduler's email channel: an
+invitation, a password reset link, word that a password changed, the sign-in pause. No
+clinical content ever; each names only what the person needs to act."""
+
+import logging
+import threading
+import uuid
+
+from flask import current_app
+
+from care.tables import User
+from care.types import utcnow
+
+log = logging.getLogger("hearth.mail")
+
+INVITE_CLIENT = (
+    "{therapist} has set up hearth for the practices you do between sessions. Choose a "
+    "password to start; this link works once, for {days} days. If you did not expect this "
+    "email, you can ignore it."
+)
+INVITE_STAFF = (
+    "An account in hearth was made for you by {admin}. Choose a password to start; this link "
+    "works once, for {days} days. If you did not expect this email, you can ignore it."
+)
+RESET = (
+    "Someone asked to reset the password of your hearth account. If it was you, choose a new "
+    "password with the link below: it works once, for the next {minutes} minutes. If it was "
+    "not you, ignore this email; your password stays as it is."
+)
+CHANGED = (
+    "The password of your hearth account was just changed, and every other place where you "
+    "were signed in has been signed out. If it was you, there is nothing more to do. If it "
+    "was not, choose a new password with “Forgot your password?” on the sign-in page, and "
+    "tell whoever looks after hearth where you work."
+)
+
+
+def configured() -> bool:
+    """True when this deployment can send email (an SMTP host is set)."""
+    return bool(current_app.config["HEARTH_SETTINGS"].smtp)
+
+
+def link(path: str) -> str:
+    """An absolute link to a page of this deployment."""
+    return f"{current_app.config['HEARTH_SETTINGS'].base_url}{path}"
+
+
+def _message(user: User, *, kind: str, subject: str, text: str, button: str, url: str):
+    from scheduler.channels.base import Message
+
+    now = utcnow()
+    return Message.to_staff(
+        "notice",
+        key=f"{kind}-{user.id}-{uuid.uuid4().hex[:12]}",
+        name=user.name or user.email,
+        email=user.email,
+        open_url=url,
+        text=text,
+        now=now,
+        subject=subject,
+        button=button,
+    )
+
+
+def _channel():
+    from scheduler.channels.email import EmailChannel
+
+    return EmailChannel.from_settings(current_app.config["HEARTH_SETTINGS"].smtp)
+
+
+def send(user: User, *, kind: str, subject: str, text: str, button: str, url: str):
+    """Send one notice now; the DeliveryResult, or None when email is not configured."""
+    if not configured():
+        return None
+    result = _channel().send(
+        _message(user, kind=kind, subject=subject, text=text, button=button, url=url)
+    )
+    if not result.ok:
+        log.warning("%s email not sent: %s", kind, result.detail)
+    return result
+
+
+def send_soon(user: User, *, kind: str, subject: str, text: str, button: str, url: str) -> None:
+    """Send one notice from a background thread: the page answers at once and takes the same
+    time whether or not an email goes out (so its timing tells nobody about an account)."""
+    if not configured():
+        return
+    channel = _channel()
+    message = _message(user, kind=kind, subject=subject, text=text, button=button, url=url)
+
+    def deliver():
+        result = channel.send(message)
+        if not result.ok:
+            log.warning("%s email not sent: %s", kind, result.detail)
+
+    threading.Thread(target=deliver, name=f"hearth-mail-{kind}", daemon=True).start()
+
+
+def password_changed(user: User) -> None:
+    """Tell the owner that their password changed (in the background)."""
+    send_soon(
+        user,
+        kind="password-changed",
+        subject="Your hearth password was changed",
+        text=CHANGED,
+        button="Go to the sign-in page",
+        url=link("/login"),
+    )
