@@ -16,6 +16,8 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "static": "stylesheets, scripts and icons of the pages",
     "web.login": "the sign-in page",
     "web.welcome": "the page where an invited person chooses a password",
+    "web.forgot_password": "someone who forgot their password asks for a reset link",
+    "web.reset_password": "the one-time reset link's page, where a new password is chosen",
     "web.logout": "signing out only ends a session (and needs the form's CSRF token)",
 }
 

@@ -7,10 +7,13 @@ from service.web.client import practice as _client_practice  # noqa: F401
 from service.web.client import settings as _client_settings  # noqa: F401
 from service.web.shared import account as _account  # noqa: F401
 from service.web.shared import crisis as _crisis  # noqa: F401
+from service.web.shared import passwords as _passwords  # noqa: F401
 from service.web.shared.blueprint import web
 from service.web.therapist import assignments as _therapist_assignments  # noqa: F401
+from service.web.therapist import caseload as _therapist_caseload  # noqa: F401
 from service.web.therapist import catalogue as _therapist_catalogue  # noqa: F401
 from service.web.therapist import client as _therapist_client  # noqa: F401
+from service.web.therapist import course as _therapist_course  # noqa: F401
 from service.web.therapist import dashboard as _therapist_dashboard  # noqa: F401
 
 __all__ = ["web"]

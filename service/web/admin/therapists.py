@@ -3,7 +3,7 @@ shared/crisis.py, beside the therapist's own.)"""
 
 import uuid
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from care.accounts import queries as account_queries
@@ -14,6 +14,7 @@ from care.schemas import UserCreate
 from service import db
 from service.web.shared.blueprint import ADMIN, THERAPIST, signed_in, web
 from service.web.shared.forms import plain
+from service.web.shared.invitations import hand_over
 
 _HINTS = {
     "email": "Write a full email address, e.g. name@example.org.",
@@ -81,13 +82,15 @@ def admin_therapists():
         session.rollback()
         board = overview(values=values, errors=errors)
         return render_template("admin/therapists.html", board=board), 422
-    link = None
-    if body.password is None:
-        secret, _ = accounts.invite(session, user)
-        link = f"{current_app.config['HEARTH_SETTINGS'].base_url}/welcome?code={secret}"
+    secret = accounts.invite(session, user)[0] if body.password is None else None
     session.commit()
-    # Shown once on this response, never stored in the session cookie.
-    created = {"name": user.name, "email": user.email, "link": link}
+    created = {"name": user.name, "email": user.email, "link": None, "emailed": None}
+    if secret is not None:
+        # Emailed when this deployment sends email; otherwise the link is shown once on this
+        # response, never stored in the session cookie.
+        admin = g.page_user.name or g.page_user.email
+        handover = hand_over(user, secret, inviter=admin, staff=True)
+        created |= {"link": handover.link, "emailed": handover.emailed, "problem": handover.problem}
     return render_template("admin/therapists.html", board=overview(created=created)), 201
 
 

@@ -31,7 +31,13 @@ def home_data() -> dict:
     session = db.session()
     client = clients.for_user(session, g.page_user)
     if client is None:
-        return {"client": None, "practices": [], "inbox": [], "warmth_note": None}
+        return {
+            "client": None,
+            "practices": [],
+            "inbox": [],
+            "warmth_note": None,
+            "break_words": "",
+        }
     lib = library()
     zone = client_zone(client)
     today = utcnow().astimezone(zone).date()
@@ -56,7 +62,17 @@ def home_data() -> dict:
             }
         )
     inbox = _inbox(session, client, zone, today)
-    return {"client": client, "practices": items, "inbox": inbox, "warmth_note": warmth}
+    today = utcnow().astimezone(client_zone(client)).date()
+    showing = client.break_end is not None and client.break_end >= today and client.break_start
+    return {
+        "client": client,
+        "practices": items,
+        "inbox": inbox,
+        "warmth_note": warmth,
+        "break_words": (
+            f"{client.break_start:%A %d %B} to {client.break_end:%A %d %B}" if showing else ""
+        ),
+    }
 
 
 def _inbox(session, client: Client, zone: ZoneInfo, today: date) -> list[dict]:

@@ -1,9 +1,7 @@
 """Client settings: timezone, quiet hours, channels, voice and pace (with a sample to listen
 to), and the name the scripts use."""
 
-from functools import cache
 from urllib.parse import quote
-from zoneinfo import available_timezones
 
 from flask import g, redirect, render_template, request, url_for
 from pydantic import ValidationError
@@ -16,59 +14,10 @@ from service import db
 from service.planning import replan
 from service.web.client.common import own_client
 from service.web.shared.blueprint import CLIENT, signed_in, web
+from service.web.shared.choices import timezone_groups, voice_choices
 from service.web.shared.forms import plain
 
 RATE_RANGE = (100, 180)
-
-
-# IANA regions offered for the timezone list (legacy aliases such as US/Eastern are left out).
-ZONE_REGIONS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
-
-
-@cache
-def timezone_groups() -> list[tuple[str, list[str]]]:
-    """IANA zones grouped by region for the timezone list (legacy aliases left out)."""
-    groups: dict[str, list[str]] = {}
-    for name in available_timezones():
-        region = name.split("/", 1)[0]
-        if region in ZONE_REGIONS and "/" in name:
-            groups.setdefault(region, []).append(name)
-    return [(region, sorted(groups[region])) for region in ZONE_REGIONS if region in groups]
-
-
-def voice_choices(current: str | None) -> list[tuple[str, str]]:
-    """(id, name) of the English voices, the calm default first (the scripts are English)."""
-    from media.errors import MediaError
-    from media.speech.pool import list_voices
-    from media.speech.voices import DEFAULT_VOICE
-
-    try:
-        voices = list_voices()
-    except MediaError:
-        voices = []
-    english = sorted(
-        (v for v in voices if any(lang.startswith("en") for lang in v.languages)),
-        key=lambda v: (v.id != DEFAULT_VOICE, v.name),
-    )
-    choices = [(v.id, v.name) for v in english]
-    if DEFAULT_VOICE not in [vid for vid, _ in choices]:
-        choices.insert(0, (DEFAULT_VOICE, "English (Great Britain)"))
-    choices[0] = (choices[0][0], f"{choices[0][1]}, the default")
-    if current and current not in [vid for vid, _ in choices]:
-        # Another voice the therapist chose stays selectable, so saving keeps it.
-        names = {v.id: v.name for v in voices}
-        choices.append((current, names.get(current, current)))
-    return choices
 
 
 def _settings_values(client: Client) -> dict:

@@ -64,6 +64,28 @@ def _window() -> int:
     return days if days in WINDOWS else DEFAULT_WINDOW
 
 
+def _access(client: Client, zone) -> dict:
+    """The client's login, break and discharge, as the access section shows them."""
+    user = clients.login_of(db.session(), client)
+    return {
+        "login": clients.login_state(client, user),
+        "login_email": user.email if user else "",
+        "break_errors": {},
+        "break_values": {
+            "break_start": client.break_start.isoformat() if client.break_start else "",
+            "break_end": client.break_end.isoformat() if client.break_end else "",
+        },
+        "break_words": (
+            f"{client.break_start:%a %d %b %Y} to {client.break_end:%a %d %b %Y}"
+            if client.break_start and client.break_end
+            else ""
+        ),
+        "discharged_on": local(client.discharged_at, zone, "%d %b %Y")
+        if client.discharged_at
+        else "",
+    }
+
+
 def client_context(client: Client, decisions=None, **extra) -> dict:
     """Everything the client page shows, read by the client-record query and put in words."""
     session = db.session()
@@ -111,6 +133,7 @@ def client_context(client: Client, decisions=None, **extra) -> dict:
         "settings_errors": {},
         "release_errors": {},
         "release_note": "",
+        **_access(client, zone),
     }
     context.update(extra)
     return context

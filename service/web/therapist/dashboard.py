@@ -24,9 +24,18 @@ def rating_words(rating: Rating) -> str:
     return f"{rating.pre}{after} around a practice"
 
 
+def break_words(client) -> str:
+    """The client's practice break in a few words, or "" when there is none."""
+    if client.break_start is None or client.break_end is None:
+        return ""
+    return f"no prompts from {client.break_start:%d %b} to {client.break_end:%d %b %Y}"
+
+
 def dashboard_board() -> dict:
-    """Everything the dashboard shows: open alerts (urgent on top), then each client."""
-    board = queries.dashboard(db.session(), g.page_user, utcnow())
+    """Everything the dashboard shows: open alerts (urgent on top), then each client in
+    practice (or, with ?show=discharged, each discharged client)."""
+    discharged_view = request.args.get("show") == "discharged"
+    board = queries.dashboard(db.session(), g.page_user, utcnow(), discharged=discharged_view)
     zones = {c.id: zone_of(c) for c in board.clients}
     names = {c.id: c.display_name for c in board.clients}
     rows = [
@@ -41,6 +50,7 @@ def dashboard_board() -> dict:
             ],
             "adherence": board.adherence[c.id],
             "alerts": board.alert_counts.get(c.id, 0),
+            "on_break": break_words(c),
         }
         for c in board.clients
     ]
@@ -48,6 +58,8 @@ def dashboard_board() -> dict:
         "alerts": alert_rows(board.open_alerts, names, zones),
         "rows": rows,
         "days": ADHERENCE_DAYS,
+        "discharged": board.discharged,
+        "discharged_view": discharged_view,
     }
 
 

@@ -1,0 +1,108 @@
+"""Passwords on the web for everyone: change one's own (the current password required),
+"Forgot your password?" (the same answer whether or not an address has an account) and the
+one-time reset link. Setting a password ends every other session and tells the owner."""
+
+from flask import g, redirect, render_template, request, url_for
+
+from care.accounts import credentials
+from care.errors import Invalid, NotFound
+from service import auth, db, mail
+from service.web.shared.blueprint import signed_in, web
+from service.web.shared.forms import plain
+
+SAME = "The two new passwords are not the same. Please type them again."
+NEED_EMAIL = "Please write the email address you sign in with."
+SENT = (
+    "If {email} belongs to a hearth account, a link to choose a new password is on its way. "
+    "It works once, for {minutes} minutes. If nothing arrives within a few minutes, check "
+    "the spam folder, or ask whoever looks after hearth where you work."
+)
+NO_EMAIL = (
+    "This hearth cannot send email, so a reset link cannot be sent. Ask your therapist (or, "
+    "for a therapist, whoever looks after hearth where you work) for a new invitation."
+)
+
+
+def _minutes() -> int:
+    return int(credentials.RESET_TTL.total_seconds() // 60)
+
+
+@web.route("/account/password", methods=["GET", "POST"])
+@signed_in()
+def change_password():
+    """Change one's own password; every other session and token of the account ends."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        new = request.form.get("password", "")
+        if new != request.form.get("password_again", ""):
+            errors["password_again"] = SAME
+        else:
+            session = db.session()
+            user = g.page_user
+            try:
+                credentials.change_password(
+                    session, user, request.form.get("current_password", ""), new
+                )
+            except Invalid as problem:
+                session.rollback()
+                errors[problem.field or "password"] = plain(problem.message)
+            else:
+                session.commit()
+                auth.keep_this_session(user)
+                mail.password_changed(user)
+                return render_template("shared/password.html", errors={}, saved=True)
+    status = 422 if errors else 200
+    return render_template("shared/password.html", errors=errors, saved=False), status
+
+
+@web.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link by email."""
+    email = request.form.get("email", "").strip() if request.method == "POST" else ""
+    if request.method == "GET":
+        return render_template("shared/forgot.html", email="", error=None, sent=None)
+    if not mail.configured():
+        return render_template("shared/forgot.html", email=email, error=NO_EMAIL, sent=None), 503
+    if "@" not in email:
+        return render_template("shared/forgot.html", email=email, error=NEED_EMAIL, sent=None), 422
+    session = db.session()
+    found = credentials.request_reset(session, email)
+    session.commit()
+    if found is not None:
+        user, secret = found
+        mail.send_soon(
+            user,
+            kind="reset",
+            subject="Choose a new hearth password",
+            text=mail.RESET.format(minutes=_minutes()),
+            button="Choose a new password",
+            url=mail.link(f"/reset?code={secret}"),
+        )
+    sent = SENT.format(email=email, minutes=_minutes())
+    return render_template("shared/forgot.html", email="", error=None, sent=sent)
+
+
+@web.route("/reset", methods=["GET", "POST"])
+def reset_password():
+    """Choose a new password with a reset link; then signed in, every other session ended."""
+    code = request.values.get("code", "")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        new = request.form.get("password", "")
+        if new != request.form.get("password_again", ""):
+            errors["password_again"] = SAME
+        else:
+            session = db.session()
+            try:
+                user = credentials.reset_password(session, code, new)
+            except (Invalid, NotFound) as problem:
+                session.rollback()
+                key = "code" if isinstance(problem, NotFound) else (problem.field or "password")
+                errors[key] = plain(problem.message)
+            else:
+                session.commit()
+                auth.sign_in_session(user)
+                mail.password_changed(user)
+                return redirect(url_for("web.home"), 303)
+    status = 422 if errors else 200
+    return render_template("shared/reset.html", code=code, errors=errors), status
