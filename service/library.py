@@ -55,8 +55,10 @@ def get_visible(user: User, practice_id: str) -> Practice:
     return practice
 
 
-def personalisation(client: Client | None) -> Personalisation | None:
-    """The client's own name and touch alternative for scripts."""
+def personalisation(client: Client | None, *, spoken: bool = False) -> Personalisation | None:
+    """The client's own name and touch alternative for scripts; for speech (`spoken`), the
+    name as it sounds when the therapist wrote that down."""
     if client is None:
         return None
-    return Personalisation(name=client.script_name, touch=client.touch_alternative)
+    name = (client.spoken_name or client.script_name) if spoken else client.script_name
+    return Personalisation(name=name, touch=client.touch_alternative)

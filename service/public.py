@@ -8,6 +8,8 @@ the URL map against this list, so a new endpoint is never public by accident."""
 PUBLIC_ENDPOINTS: dict[str, str] = {
     "api.create_token": "exchanging a password for a token is how one signs in",
     "api.accept_invitation": "a new user chooses a password with a one-time invitation code",
+    "api.request_password_reset": "someone who forgot their password asks for a reset link",
+    "api.confirm_password_reset": "a reset link's code sets a new password",
     "api.health": "load balancers and monitors ask whether the service is up",
     "api.calendar_feed": "calendar apps cannot sign in; the URL holds a revocable token",
     "docs.openapi_document": "the API description for companion-app developers",

@@ -107,6 +107,25 @@ def give_login(
     return user, secret
 
 
+class RefusedInvitation(Conflict):
+    """A new invitation for a client who has a password: refused, and worth an audit entry
+    of its own (`note_refused`), since it would hand over their login."""
+
+
+def note_refused(session: Session, therapist: User, client_id: uuid.UUID) -> None:
+    """Audit a refused invitation; the caller commits it after rolling back the request."""
+    audit.record(
+        session,
+        "client.invite",
+        actor_id=therapist.id,
+        target_type="client",
+        target_id=client_id,
+        client_id=client_id,
+        outcome="denied",
+        detail="the client has already chosen a password",
+    )
+
+
 def reinvite(session: Session, therapist: User, client_id: uuid.UUID):
     """A new invitation for a client who has a login (any earlier one stops working); 409 for
     a client without one. Returns (secret, token); the secret is shown once."""
@@ -116,7 +135,7 @@ def reinvite(session: Session, therapist: User, client_id: uuid.UUID):
     user = accounts.get_user(session, client.user_id)
     if user.password_hash is not None:
         # A new invitation would let whoever holds it set the client's password.
-        raise Conflict(
+        raise RefusedInvitation(
             "this client has already chosen a password, so there is no invitation to send; "
             "if they forgot it, they can use “Forgot your password?” on the sign-in page"
         )

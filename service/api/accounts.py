@@ -7,17 +7,27 @@ from flask import current_app, g
 from sqlmodel import select
 
 from care import audit
-from care.accounts import tokens
+from care.accounts import credentials, tokens
 from care.accounts import users as accounts
 from care.clients import commands as clients
 from care.paging import paginate, parse_time_and_id
 from care.schemas import UserCreate, UserUpdate
 from care.tables import User
-from service import db, signin
+from service import auth, db, mail, signin
 from service.api import api
 from service.api.framework import PUBLIC, SIGNED_IN
 from service.api.problems import ApiProblem
-from service.api.schemas import InvitationAccept, ListQuery, Page, TokenOut, TokenRequest
+from service.api.schemas import (
+    InvitationAccept,
+    ListQuery,
+    Page,
+    PasswordChange,
+    ResetConfirm,
+    ResetRequest,
+    ResetRequested,
+    TokenOut,
+    TokenRequest,
+)
 from service.api.shapes import clients as shapes
 from service.api.shapes.clients import Me, UserOut
 
@@ -99,6 +109,86 @@ def accept_invitation(body: InvitationAccept):
     session = db.session()
     user = accounts.accept_invitation(session, body.token, body.password)
     session.commit()
+    return user_out(user)
+
+
+@api.operation(
+    "POST",
+    "/me/password",
+    summary="Change your password",
+    tags=["me"],
+    roles=SIGNED_IN,
+    body=PasswordChange,
+    response=None,
+    status=204,
+)
+def change_password(user: User, body: PasswordChange):
+    """Every other session and token of the account ends; the token (or web session) of
+    this request keeps working, and the owner gets an email saying the password changed."""
+    session = db.session()
+    credentials.change_password(
+        session, user, body.current_password, body.password, keep_token=g.get("token")
+    )
+    session.commit()
+    if g.get("via") == "cookie":
+        auth.keep_this_session(user)
+    mail.password_changed(user)
+    return None, 204
+
+
+@api.operation(
+    "POST",
+    "/auth/password-reset",
+    summary="Ask for a password reset link by email",
+    tags=["auth"],
+    roles=PUBLIC,
+    body=ResetRequest,
+    response=ResetRequested,
+    status=202,
+)
+def request_password_reset(body: ResetRequest):
+    """Always 202, whether or not the address has an account; the link (to `/reset`) works
+    once, for 30 minutes, and at most three are sent an hour. `email_available` is false when
+    this deployment cannot send email at all."""
+    if not mail.configured():
+        detail = (
+            "this hearth cannot send email, so no reset link can come; ask your therapist (or "
+            "whoever looks after hearth where you work) for a new invitation"
+        )
+        return ResetRequested(detail=detail, email_available=False), 202
+    session = db.session()
+    found = credentials.request_reset(session, body.email)
+    session.commit()
+    if found is not None:
+        person, secret = found
+        mail.send_soon(
+            person,
+            kind="reset",
+            subject="Choose a new hearth password",
+            text=mail.RESET.format(minutes=int(credentials.RESET_TTL.total_seconds() // 60)),
+            button="Choose a new password",
+            url=mail.link(f"/reset?code={secret}"),
+        )
+    detail = "if this address belongs to an account, a reset link is on its way"
+    return ResetRequested(detail=detail, email_available=True), 202
+
+
+@api.operation(
+    "POST",
+    "/auth/password-reset/confirm",
+    summary="Choose a new password with a reset code",
+    tags=["auth"],
+    roles=PUBLIC,
+    body=ResetConfirm,
+    response=UserOut,
+    errors=(404,),
+)
+def confirm_password_reset(body: ResetConfirm):
+    """Uses the code up and ends every session and token of the account; sign in again."""
+    session = db.session()
+    user = credentials.reset_password(session, body.token, body.password)
+    session.commit()
+    mail.password_changed(user)
     return user_out(user)
 
 

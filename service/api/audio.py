@@ -68,7 +68,7 @@ def _context(user: User, practice_id: str, query):
     practice.variant(level)
     record = clients.for_user(db.session(), user) if user.role == "client" else None
     settings = media.voice_settings(record, voice=query.voice, rate=query.rate, pitch=query.pitch)
-    return practice, level, personalisation(record), settings
+    return practice, level, personalisation(record, spoken=True), settings
 
 
 def _file_stem(practice) -> str:

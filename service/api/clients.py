@@ -6,11 +6,14 @@ from flask import current_app
 
 from care.accounts import users as accounts
 from care.clients import commands as clients
+from care.clients import lifecycle
+from care.clients.queries import zone_of
 from care.schemas import ClientCreate, ClientUpdate
 from care.tables import User
+from care.types import utcnow
 from service import db
 from service.api import api
-from service.api.schemas import ListQuery, Page
+from service.api.schemas import BreakIn, ListQuery, Page
 from service.api.shapes import clients as shapes
 from service.api.shapes.clients import ClientCreated, ClientOut, Invitation
 from service.library import library
@@ -126,8 +129,90 @@ def update_client(user: User, client_id: uuid.UUID, body: ClientUpdate):
     errors=(409,),
 )
 def reinvite_client(user: User, client_id: uuid.UUID):
-    """Replaces any earlier invitation of a client who has a login."""
+    """Replaces any earlier invitation of a client who has a login but has not chosen a
+    password yet; 409 once they have (they reset a forgotten one themselves)."""
     session = db.session()
-    secret, token = clients.reinvite(session, user, client_id)
+    try:
+        secret, token = clients.reinvite(session, user, client_id)
+    except clients.RefusedInvitation:
+        session.rollback()
+        clients.note_refused(session, user, client_id)
+        session.commit()
+        raise
     session.commit()
     return _invitation(secret, token), 201
+
+
+@api.operation(
+    "PUT",
+    "/clients/{client_id}/break",
+    summary="Set a practice break",
+    tags=["clients"],
+    roles=THERAPIST,
+    body=BreakIn,
+    response=ClientOut,
+    errors=(409,),
+)
+def set_break(user: User, client_id: uuid.UUID, body: BreakIn):
+    """No prompts on these local dates (both included) and nothing counted as missed; holds,
+    alerts and the dose work as always. Replaces any earlier break."""
+    session = db.session()
+    client = clients.get_for_therapist(session, user, client_id)
+    today = utcnow().astimezone(zone_of(client)).date()
+    client = lifecycle.set_break(session, user, client_id, body.start, body.end, today)
+    session.commit()
+    replan(client)
+    return shapes.to_out(session, client)
+
+
+@api.operation(
+    "DELETE",
+    "/clients/{client_id}/break",
+    summary="End a practice break",
+    tags=["clients"],
+    roles=THERAPIST,
+    response=ClientOut,
+    errors=(409,),
+)
+def end_break(user: User, client_id: uuid.UUID):
+    """Prompts are planned again from now."""
+    session = db.session()
+    client = lifecycle.end_break(session, user, client_id)
+    session.commit()
+    replan(client)
+    return shapes.to_out(session, client)
+
+
+@api.operation(
+    "POST",
+    "/clients/{client_id}/discharge",
+    summary="Discharge a client",
+    tags=["clients"],
+    roles=THERAPIST,
+    response=ClientOut,
+    errors=(409,),
+)
+def discharge_client(user: User, client_id: uuid.UUID):
+    """Their sign-in, sessions and tokens end, prompts stop and assignments pause; the record
+    stays for export until erased. 409 while an alert about them is open."""
+    session = db.session()
+    client = lifecycle.discharge(session, user, client_id)
+    session.commit()
+    return shapes.to_out(session, client)
+
+
+@api.operation(
+    "POST",
+    "/clients/{client_id}/readmit",
+    summary="Readmit a discharged client",
+    tags=["clients"],
+    roles=THERAPIST,
+    response=ClientOut,
+    errors=(409,),
+)
+def readmit_client(user: User, client_id: uuid.UUID):
+    """They can sign in again with their password; assignments stay paused until resumed."""
+    session = db.session()
+    client = lifecycle.readmit(session, user, client_id)
+    session.commit()
+    return shapes.to_out(session, client)

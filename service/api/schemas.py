@@ -1,6 +1,6 @@
 """Request and response shapes that belong to the HTTP face only (the care shapes live in care)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,43 @@ class InvitationAccept(Strict):
 
     token: Annotated[str, Field(min_length=1, max_length=200)]
     password: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class PasswordChange(Strict):
+    """Change one's own password: the current one and the new one."""
+
+    current_password: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class ResetRequest(Strict):
+    """Ask for a password reset link by email."""
+
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+
+
+class ResetRequested(BaseModel):
+    """The same answer whether or not the address has an account."""
+
+    detail: str
+    email_available: bool = Field(
+        description="false when this deployment cannot send email: no link can come; the "
+        "person asks their therapist (or whoever runs hearth) for a new invitation"
+    )
+
+
+class ResetConfirm(Strict):
+    """Choose a new password with the code from a reset link."""
+
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class BreakIn(Strict):
+    """A practice break: the first and last local day with no prompts (both included)."""
+
+    start: date
+    end: date
 
 
 class Health(BaseModel):

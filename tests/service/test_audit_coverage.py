@@ -130,6 +130,16 @@ def test_every_clinical_operation_leaves_an_entry(app, client, therapist, patien
         {"note": "We spoke; safe to go on."},
     )
     call("delete_assignment", "DELETE", f"/api/v1/assignments/{state['assignment']}", t)
+    call(
+        "set_break",
+        "PUT",
+        f"/api/v1/clients/{cid}/break",
+        t,
+        {"start": "2099-07-01", "end": "2099-07-14"},
+    )
+    call("end_break", "DELETE", f"/api/v1/clients/{cid}/break", t)
+    call("discharge_client", "POST", f"/api/v1/clients/{cid}/discharge", t)
+    call("readmit_client", "POST", f"/api/v1/clients/{cid}/readmit", t)
     call("export_client", "GET", f"/api/v1/clients/{cid}/export?format=json", t)
     call("erase_client", "DELETE", f"/api/v1/clients/{cid}", t, {"confirm": "sam"})
 

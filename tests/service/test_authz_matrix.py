@@ -30,6 +30,7 @@ BODIES = {
     "erase_client": {"confirm": "sam"},
     "update_webhook": {"description": "x"},
     "update_therapist": {"active": False},
+    "set_break": {"start": "2099-07-01", "end": "2099-07-14"},
 }
 # Form fields for pages, for the same reason.
 FORMS = {

@@ -208,6 +208,9 @@ def therapist_reinvite(client_id: uuid.UUID):
         secret, _ = clients.reinvite(session, g.page_user, client.id)
     except Conflict as problem:
         session.rollback()
+        if isinstance(problem, clients.RefusedInvitation):
+            clients.note_refused(session, g.page_user, client.id)
+            session.commit()
         flash(plain(problem.message))
         return redirect(url_for("web.therapist_client", client_id=client.id) + "#access", 303)
     session.commit()
