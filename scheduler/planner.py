@@ -28,6 +28,7 @@ from scheduler.schedule.fields import DEFAULT_SPACING_MINUTES
 log = logging.getLogger("hearth.planner")
 HORIZON = timedelta(hours=36)
 EXPIRY_MINUTES = 180  # a prompt's default expiry, as care.schemas.practice.ScheduleIn has it
+ON_BREAK = "a practice break"
 _NOT_IN_PLAN = "no longer in the plan (schedule, dose or settings changed)"
 
 
@@ -177,10 +178,33 @@ def _plan_one(
         if prompt is None:
             new_rows.append(fresh.row(client, assignment, occurrence.slot))
             result.created += 1
+        elif _revivable(prompt, now):
+            # The break that cancelled it no longer covers it (it ended early or moved).
+            prompt.status, prompt.last_error = PromptStatus.PLANNED, ""
+            fresh.update(prompt, now)
+            session.add(prompt)
+            result.updated += 1
         elif prompt.status == PromptStatus.PLANNED and fresh.update(prompt, now):
             session.add(prompt)
             result.updated += 1
+    zone = ZoneInfo(client.timezone)
+    breaking = {
+        key: prompt
+        for key, prompt in by_slot.items()
+        if on_break(client, prompt.scheduled_at.astimezone(zone).date())
+    }
+    _cancel(session, breaking, keep, now, ON_BREAK, now, result)
     _cancel(session, by_slot, keep, now, _NOT_IN_PLAN, now, result)
+
+
+def _revivable(prompt: Prompt, now: datetime) -> bool:
+    """A prompt that only a practice break cancelled, never sent, still ahead."""
+    return (
+        prompt.status == PromptStatus.CANCELLED
+        and prompt.last_error == ON_BREAK
+        and prompt.sent_at is None
+        and prompt.scheduled_at > now
+    )
 
 
 def _taken(existing: list[Prompt], zone: ZoneInfo, now: datetime) -> dict[date, int]:

@@ -111,6 +111,21 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def mailing_app(database_url, tmp_path):
+    """An app that sends email to a recording SMTP server on loopback: (app, inbox)."""
+    from tests import mail
+
+    controller, inbox = mail.start()
+    env = settings_env(tmp_path, database_url, **mail.smtp_env(controller))
+    app = create_app(load(env), testing=True)
+    try:
+        yield app, inbox
+    finally:
+        controller.stop()
+        app.extensions["hearth.engine"].dispose()
+
+
+@pytest.fixture
 def client(app):
     """A test client for the app."""
     return app.test_client()

@@ -5,14 +5,8 @@ import email
 from datetime import UTC, datetime, timedelta
 from email.policy import default
 
-import pytest
-from aiosmtpd.controller import Controller
-
 from care.accounts.throttle import wait_for
-from service.app import create_app
-from service.settings import load
-from tests.conftest import make_person, settings_env
-from tests.pg import free_port
+from tests.conftest import make_person
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=15)
@@ -72,38 +66,6 @@ def test_the_web_page_explains_the_pause(client, therapist):
     assert "Retry-After" in paused.headers
     text = paused.get_data(as_text=True)
     assert "too many sign-in attempts" in text and therapist.email in text
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        if len(self.messages) >= 10:  # bounded, whatever a buggy test sends
-            return "452 4.5.3 too many messages in this test"
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def mailing_app(database_url, tmp_path):
-    """An app that sends email to a recording SMTP server on loopback."""
-    handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    env = settings_env(
-        tmp_path,
-        database_url,
-        HEARTH_SMTP_HOST="127.0.0.1",
-        HEARTH_SMTP_PORT=str(controller.port),
-        HEARTH_SMTP_FROM="hearth <no-reply@hearth.test>",
-    )
-    app = create_app(load(env), testing=True)
-    try:
-        yield app, handler
-    finally:
-        controller.stop()
-        app.extensions["hearth.engine"].dispose()
 
 
 def test_the_owner_is_told_once_when_their_account_pauses(mailing_app):
