@@ -9,7 +9,7 @@ from sqlmodel import Session
 from care import audit
 from care.accounts import tokens
 from care.accounts.passwords import verify_password
-from care.accounts.users import end_other_sessions, find_by_email, set_password
+from care.accounts.users import find_by_email, set_password
 from care.errors import Invalid, NotFound
 from care.tables import ApiToken, User
 from care.types import utcnow
@@ -37,8 +37,7 @@ def change_password(
         raise Invalid("the current password is not right", field="current_password")
     if new == current:
         raise Invalid("choose a new password, different from the current one", field="password")
-    set_password(session, user, new)
-    end_other_sessions(session, user, keep_token=keep_token.id if keep_token else None)
+    set_password(session, user, new, keep_token=keep_token.id if keep_token else None)
     audit.record(
         session, "auth.password_change", actor_id=user.id, target_type="user", target_id=user.id
     )
@@ -77,7 +76,6 @@ def reset_password(session: Session, secret: str, password: str) -> User:
     if token is None or user is None or not user.active:
         raise NotFound(RESET_INVALID)
     set_password(session, user, password)
-    end_other_sessions(session, user)
     audit.record(
         session, "auth.reset_password", actor_id=user.id, target_type="user", target_id=user.id
     )

@@ -98,11 +98,15 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Set a new password."""
+def set_password(
+    session: Session, user: User, password: str, *, keep_token: uuid.UUID | None = None
+) -> None:
+    """Set a new password; every other session and token of the account ends with it (every
+    way of setting one comes through here, so none can forget)."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     session.add(user)
+    end_other_sessions(session, user, keep_token=keep_token)
 
 
 def end_other_sessions(session: Session, user: User, *, keep_token: uuid.UUID | None = None):
@@ -130,9 +134,8 @@ def accept_invitation(session: Session, secret: str, password: str) -> User:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise NotFound("this invitation is not valid any more; ask your therapist for a new one")
-    set_password(session, user, password)
     tokens.revoke(session, token, utcnow())
-    end_other_sessions(session, user)
+    set_password(session, user, password)
     audit.record(
         session, "auth.accept_invitation", actor_id=user.id, target_type="user", target_id=user.id
     )
