@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +109,42 @@ def therapist_pages(browser, base: str, out: Path, sam_id: str) -> None:
     shoot(page, out, "therapist-assignment")
     page.goto("/catalogue")
     shoot(page, out, "therapist-catalogue")
+    caseload_pages(page, out, sam_id)
     context.close()
+
+
+def caseload_pages(page, out: Path, sam_id: str) -> None:
+    """Adding a client (with its errors, then the one-time link), editing details, the access
+    section with a practice break, the discharge step and the password page."""
+    page.goto("/clients/new")
+    shoot(page, out, "therapist-add-client")
+    page.get_by_label("Name", exact=True).fill("Robin Hale")
+    page.get_by_label("Email (optional)").fill("not-an-email")
+    page.get_by_label("Time zone").fill("Europe/Nowhere")
+    page.get_by_role("button", name="Add the client").click()
+    shoot(page, out, "therapist-add-client-errors")
+    page.get_by_label("Email (optional)").fill("robin@example.org")
+    page.get_by_label("Time zone").fill("Europe/Dublin")
+    page.get_by_role("button", name="Add the client").click()
+    page.get_by_role("heading", name="Pass this link on").wait_for()
+    shoot(page, out, "therapist-invitation-link")
+    page.goto(f"/clients/{sam_id}/edit")
+    shoot(page, out, "therapist-edit-client")
+    page.goto(f"/clients/{sam_id}#access")
+    start = date.today() + timedelta(days=14)
+    page.get_by_label("First day").fill(start.isoformat())
+    page.get_by_label("Last day").fill((start + timedelta(days=13)).isoformat())
+    page.get_by_role("button", name="Pause prompts for these days").click()
+    page.locator("#access").scroll_into_view_if_needed()
+    page.locator("#access").screenshot(path=str(out / "therapist-access-break.png"))
+    print(f"  {(out / 'therapist-access-break.png').relative_to(ROOT)}")
+    page.goto(f"/clients/{sam_id}/discharge")
+    shoot(page, out, "therapist-discharge")
+    page.goto("/account/password")
+    shoot(page, out, "account-password")
+    page.context.clear_cookies()
+    page.goto("/forgot")
+    shoot(page, out, "forgot-password")
 
 
 def client_pages(browser, app, base: str, out: Path) -> None:

@@ -92,7 +92,7 @@ def test_client_pages_run_under_the_policy(client, page, therapist, patient):
     page.get_by_role("button", name="Save and finish").click()
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     check_page(page, found, "the reply", *check)
-    for path in ("/history", "/settings", "/help"):
+    for path in ("/history", "/settings", "/help", "/account/password"):
         visit(page, found, path, *check)
 
 
@@ -119,6 +119,11 @@ def test_therapist_and_admin_pages_run_under_the_policy(
         "/catalogue/self-compassion-break",
         "/own-practice",
         "/crisis-resources",
+        "/clients/new",
+        f"/clients/{cid}/edit",
+        f"/clients/{cid}/discharge",
+        "/account/password",
+        "/?show=discharged",
     ):
         visit(page, found, path, *check)
     visit(page, found, f"/clients/{cid}/assignments/new", *check)
@@ -131,3 +136,12 @@ def test_therapist_and_admin_pages_run_under_the_policy(
     sign_in(page, admin.email, admin.password)
     check_page(page, found, "admin home", *check)
     visit(page, found, "/admin/crisis-resources", *check)
+
+
+def test_the_signed_out_password_pages_run_under_the_policy(page, live_server):
+    found = watch_csp(page)
+    for path in ("/login", "/forgot", "/reset?code=htr_example", "/welcome?code=hti_example"):
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert response.headers["content-security-policy"] == CSP
+        assert violations(page, found) == [], path

@@ -111,7 +111,9 @@ def test_the_first_day_from_invitation_to_first_practice(app, browser, live_serv
         therapist_page.get_by_label("Practice", exact=True).select_option("watching-kindness")
         therapist_page.get_by_label("Time 1").fill("08:30")
         therapist_page.get_by_role("button", name="Assign", exact=True).click()
-        expect(therapist_page.locator("#assignments")).to_contain_text("Noticing kindness around you")
+        expect(therapist_page.locator("#assignments")).to_contain_text(
+            "Noticing kindness around you"
+        )
         expect(therapist_page.locator("#access")).to_contain_text("no password chosen yet")
 
         # The client accepts with the keyboard alone and does the first practice.

@@ -49,11 +49,17 @@ def _usual_zone(therapist: User) -> str:
     return zones.most_common(1)[0][0] if zones else "UTC"
 
 
+def _in_form_order(errors: dict) -> dict:
+    # The summary lists problems in the order the fields appear on the page.
+    order = [*DETAILS, "start_level"]
+    return dict(sorted(errors.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+
+
 def _form(template: str, values: dict, errors: dict, status: int = 200, **extra):
     return render_template(
         template,
         values=values,
-        errors=errors,
+        errors=_in_form_order(errors),
         zones=timezone_groups(),
         flag_words=FLAG_WORDS,
         **extra,
