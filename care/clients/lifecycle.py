@@ -11,7 +11,7 @@ from care import audit
 from care.accounts.users import end_other_sessions
 from care.assignments import commands as assignments
 from care.clients.commands import get_for_therapist
-from care.delivery import prompts
+from care.delivery import calendar, prompts
 from care.errors import Conflict, Invalid
 from care.tables import Alert, Client, User
 from care.types import utcnow
@@ -132,6 +132,7 @@ def discharge(session: Session, therapist: User, client_id: uuid.UUID) -> Client
         session.add(assignment)
     prompts.cancel_planned(session, client.id, reason=DISCHARGED)
     prompts.withdraw_open(session, client.id, reason=DISCHARGED)
+    calendar.revoke_feeds(session, client.id)  # the private calendar URL ends with access
     audit.record(
         session,
         "client.discharge",

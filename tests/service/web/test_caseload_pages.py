@@ -228,6 +228,9 @@ def test_discharge_waits_for_open_alerts_then_ends_access_and_prompts(
     browser, token = web_session(app, therapist)
     assign(browser, token, patient)
     patient_browser, _ = web_session(app, patient)
+    feed = client.post("/api/v1/me/calendar", headers=patient.headers).json["url"]
+    feed_path = "/" + feed.split("://", 1)[1].split("/", 1)[1]
+    assert client.get(feed_path).status_code == 200
     client.post("/api/v1/me/checkins", headers=patient.headers, json={"distress": 9})
     confirm = text(browser.get(f"/clients/{patient.client_id}/discharge"))
     assert "Read the open alert" in confirm and "never hides an alert" in confirm
@@ -245,6 +248,7 @@ def test_discharge_waits_for_open_alerts_then_ends_access_and_prompts(
         "/api/v1/auth/token", json={"email": patient.email, "password": patient.password}
     )
     assert login.status_code == 401
+    assert client.get(feed_path).status_code == 404  # the calendar URL ends too
     statuses = {p.status for p in _prompts(app, patient.client_id)}
     assert PromptStatus.PLANNED not in statuses and PromptStatus.SENT not in statuses
     assert all(not a.active for a in _rows(app, Assignment, client_id=uuid.UUID(patient.client_id)))
@@ -308,3 +312,54 @@ def test_another_therapists_client_is_404_on_every_caseload_page(app, therapist,
     for path in ("invitation", "break", "break/end", "discharge", "readmit", "erase"):
         assert browser.post(f"/clients/{cid}/{path}", data={"csrf_token": token}).status_code == 404
     assert record(app, Client, id=uuid.UUID(cid)).discharged_at is None
+
+
+def test_every_caseload_page_leaves_an_audit_entry(app, therapist):
+    browser, token = web_session(app, therapist)
+    _add(browser, token)
+    (client,) = _rows(app, Client, display_name="Kai Moreno")
+    cid = client.id
+    browser.post(f"/clients/{cid}/invitation", data={"csrf_token": token})
+    details = {
+        "display_name": "Kai M.",
+        "script_name": "Kai",
+        "spoken_name": "",
+        "email": "kai.m@example.org",
+        "timezone": "Europe/Berlin",
+        "quiet_start": "",
+        "quiet_end": "",
+        "voice": "gmw/en",
+    }
+    browser.post(f"/clients/{cid}/edit", data={"csrf_token": token, **details})
+    today = utcnow().date()
+    browser.post(
+        f"/clients/{cid}/break",
+        data={"csrf_token": token, "break_start": str(today), "break_end": str(today)},
+    )
+    browser.post(f"/clients/{cid}/break/end", data={"csrf_token": token})
+    browser.post(f"/clients/{cid}/discharge", data={"csrf_token": token})
+    browser.post(f"/clients/{cid}/readmit", data={"csrf_token": token})
+    actions = {e.action for e in _rows(app, AuditEvent, client_id=cid)}
+    expected = {
+        "client.create",
+        "client.invite",
+        "client.update",
+        "client.email",
+        "client.break",
+        "client.break_end",
+        "client.discharge",
+        "client.readmit",
+    }
+    assert expected <= actions, expected - actions
+    here, token = web_session(app, therapist)
+    here.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": therapist.password,
+            "password": "another-long-password",
+            "password_again": "another-long-password",
+        },
+    )
+    own = {e.action for e in _rows(app, AuditEvent, actor_id=uuid.UUID(therapist.id))}
+    assert "auth.password_change" in own
