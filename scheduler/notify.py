@@ -3,9 +3,11 @@ clients who asked for one. Both go through the same channel code as the prompts.
 
 import logging
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from care.clients.lifecycle import on_break
 from care.tables import Alert, Client, DeliveryLog, Prompt, User
 from care.types import utcnow
 from care.vocab import URGENT, PromptStatus
@@ -109,6 +111,8 @@ def send_reminders(
                 or not client.email_prompts
                 or client.on_hold
                 or client.dose_paused
+                or client.discharged_at is not None
+                or on_break(client, now.astimezone(ZoneInfo(client.timezone)).date())
             ):
                 continue
             message = prompt_message(

@@ -35,6 +35,14 @@ CHANGED = (
 )
 
 
+EMAIL_CHANGED = (
+    "The email address of your hearth account was just changed to {new}, and every other "
+    "place where you were signed in has been signed out. If it was you, there is nothing "
+    "more to do. If it was not, tell your therapist or whoever looks after hearth where you "
+    "work at once."
+)
+
+
 def configured() -> bool:
     """True when this deployment can send email (an SMTP host is set)."""
     return bool(current_app.config["HEARTH_SETTINGS"].smtp)
@@ -96,6 +104,49 @@ def send_soon(user: User, *, kind: str, subject: str, text: str, button: str, ur
     threading.Thread(target=deliver, name=f"hearth-mail-{kind}", daemon=True).start()
 
 
+# One reset at a time per process, so the links-per-hour count is never read twice at once.
+_RESETS = threading.Lock()
+
+
+def reset_soon(email: str) -> None:
+    """Look the address up, issue a reset link and email it, all in a background thread: the
+    page that asked answers at once and in the same time whether or not the address has an
+    account (nothing about it is even read while the page waits)."""
+    from care.accounts import credentials
+    from care.db import session_scope
+    from service import db
+
+    if not configured():
+        return
+    engine, channel = db.engine(), _channel()
+    reset_url = link("/reset?code=")
+    minutes = int(credentials.RESET_TTL.total_seconds() // 60)
+
+    def work():
+        try:
+            with _RESETS, session_scope(engine) as session:
+                found = credentials.request_reset(session, email)
+                if found is None:
+                    return
+                user, secret = found
+                message = _message(
+                    user,
+                    kind="reset",
+                    subject="Choose a new hearth password",
+                    text=RESET.format(minutes=minutes),
+                    button="Choose a new password",
+                    url=reset_url + secret,
+                )
+        except Exception:
+            log.exception("a password reset could not be prepared")
+            return
+        result = channel.send(message)
+        if not result.ok:
+            log.warning("reset email not sent: %s", result.detail)
+
+    threading.Thread(target=work, name="hearth-mail-reset", daemon=True).start()
+
+
 def password_changed(user: User) -> None:
     """Tell the owner that their password changed (in the background)."""
     send_soon(
@@ -106,3 +157,22 @@ def password_changed(user: User) -> None:
         button="Go to the sign-in page",
         url=link("/login"),
     )
+
+
+def email_changed(user: User, old: str) -> None:
+    """Tell the old address that the account's email changed (in the background)."""
+    send_soon(
+        _AtAddress(user, old),
+        kind="email-changed",
+        subject="The email of your hearth account was changed",
+        text=EMAIL_CHANGED.format(new=user.email),
+        button="Go to the sign-in page",
+        url=link("/login"),
+    )
+
+
+class _AtAddress:
+    """A user as seen at another address (the old one, for the change notice)."""
+
+    def __init__(self, user: User, email: str) -> None:
+        self.id, self.name, self.email = user.id, user.name, email

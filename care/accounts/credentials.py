@@ -4,13 +4,21 @@ ends every other session and token of the account; the caller tells the owner by
 
 from datetime import timedelta
 
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from care import audit
 from care.accounts import tokens
 from care.accounts.passwords import verify_password
-from care.accounts.users import find_by_email, set_password
-from care.errors import Invalid, NotFound
+from care.accounts.users import (
+    check_password_strength,
+    end_other_sessions,
+    find_by_email,
+    normalise_email,
+    set_password,
+)
+from care.errors import Conflict, Invalid, NotFound
+from care.schemas.fields import Email
 from care.tables import ApiToken, User
 from care.types import utcnow
 
@@ -75,8 +83,40 @@ def reset_password(session: Session, secret: str, password: str) -> User:
     user = session.get(User, token.user_id) if token else None
     if token is None or user is None or not user.active:
         raise NotFound(RESET_INVALID)
+    check_password_strength(password)  # before the link is used up: a short one can be retried
+    if not tokens.use_up(session, token):
+        raise NotFound(RESET_INVALID)
     set_password(session, user, password)
     audit.record(
         session, "auth.reset_password", actor_id=user.id, target_type="user", target_id=user.id
     )
     return user
+
+
+def change_email(
+    session: Session,
+    user: User,
+    current: str,
+    email: str,
+    *,
+    keep_token: ApiToken | None = None,
+) -> str:
+    """Change one's own sign-in email (the current password required); every other session
+    and token ends, as after a new password. Returns the old address, to be told."""
+    if not verify_password(user.password_hash, current or ""):
+        raise Invalid("the current password is not right", field="current_password")
+    try:
+        new = normalise_email(TypeAdapter(Email).validate_python(email or ""))
+    except ValidationError:
+        raise Invalid("write a full email address, e.g. name@example.org", field="email") from None
+    if new == user.email:
+        raise Invalid("this is already your email address", field="email")
+    if find_by_email(session, new) is not None:
+        raise Conflict("this email cannot be used; please use another address", field="email")
+    old, user.email = user.email, new
+    session.add(user)
+    end_other_sessions(session, user, keep_token=keep_token.id if keep_token else None)
+    audit.record(
+        session, "auth.email_change", actor_id=user.id, target_type="user", target_id=user.id
+    )
+    return old

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from care.tables import ApiToken, User
@@ -63,6 +64,23 @@ def authenticate(session: Session, secret: str) -> tuple[User, ApiToken] | None:
         token.last_used_at = now
         session.add(token)
     return user, token
+
+
+def use_up(session: Session, token: ApiToken) -> bool:
+    """Use a one-time code (an invitation, a reset link): True for the one request that got
+    it first. A guarded UPDATE, so two requests with the same code cannot both pass, on
+    SQLite or PostgreSQL, whatever they read before."""
+    now = utcnow()
+    done = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return False
+    token.revoked_at = now
+    return True
 
 
 def revoke(session: Session, token: ApiToken, when: datetime | None = None) -> None:

@@ -15,7 +15,6 @@ from care.accounts.passwords import (
 )
 from care.errors import Conflict, Invalid, NotFound
 from care.tables import User
-from care.types import utcnow
 from care.vocab import ROLES
 
 INVITATION_TTL = timedelta(days=7)
@@ -134,7 +133,9 @@ def accept_invitation(session: Session, secret: str, password: str) -> User:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise NotFound("this invitation is not valid any more; ask your therapist for a new one")
-    tokens.revoke(session, token, utcnow())
+    check_password_strength(password)  # before the code is used up: a short one can be retried
+    if not tokens.use_up(session, token):
+        raise NotFound("this invitation has just been used; sign in, or ask for a new one")
     set_password(session, user, password)
     audit.record(
         session, "auth.accept_invitation", actor_id=user.id, target_type="user", target_id=user.id

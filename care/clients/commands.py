@@ -130,6 +130,8 @@ def reinvite(session: Session, therapist: User, client_id: uuid.UUID):
     """A new invitation for a client who has a login (any earlier one stops working); 409 for
     a client without one. Returns (secret, token); the secret is shown once."""
     client = get_for_therapist(session, therapist, client_id)
+    if client.discharged_at is not None:
+        raise Conflict("this client is discharged; readmit them first")
     if client.user_id is None:
         raise Conflict("this client has no login; add an email to the client first")
     user = accounts.get_user(session, client.user_id)
@@ -160,6 +162,8 @@ def change_login_email(
     current = login_email(session, client)
     if email == (current or ""):
         return None
+    if client.discharged_at is not None:
+        raise Conflict("this client is discharged; readmit them first", field="email")
     if not email:
         raise Invalid(
             "a client who has a login keeps an email address; to end their access, discharge them",
@@ -173,6 +177,14 @@ def change_login_email(
             field="email",
         )
     user = accounts.get_user(session, client.user_id)
+    if user.password_hash is not None:
+        # Moving a login that has a password would let whoever reads the new address reset
+        # it: only its owner changes it (with their password, on their account page).
+        raise Conflict(
+            "this client signs in with this address and has chosen a password, so only they "
+            "can change it, on their Password and email page",
+            field="email",
+        )
     user.email = email
     session.add(user)
     audit.record(

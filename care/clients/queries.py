@@ -70,7 +70,8 @@ class Dashboard:
     adherence: dict[uuid.UUID, Adherence]
     ratings: dict[uuid.UUID, list[Rating]]
     alert_counts: dict[uuid.UUID, int] = field(default_factory=dict)
-    discharged: int = 0  # how many clients the other view holds
+    discharged: int = 0  # how many of the therapist's clients are discharged (the filter link)
+    alert_clients: list[Client] = field(default_factory=list)  # every client an alert is about
 
 
 def clients_of(session: Session, therapist: User, *, discharged: bool = False) -> list[Client]:
@@ -156,6 +157,10 @@ def dashboard(
     counts: dict[uuid.UUID, int] = defaultdict(int)
     for alert in open_alerts:
         counts[alert.client_id] += 1
+    # Every open alert names its client, whichever view (in practice, discharged) is shown.
+    shown = {c.id for c in client_list}
+    missing = {a.client_id for a in open_alerts} - shown
+    about = list(session.exec(select(Client).where(Client.id.in_(missing)))) if missing else []
     return Dashboard(
         clients=client_list,
         open_alerts=open_alerts,
@@ -163,6 +168,7 @@ def dashboard(
         ratings=recent_ratings(session, client_list, now),
         alert_counts=dict(counts),
         discharged=discharged_count(session, therapist),
+        alert_clients=[*client_list, *about],
     )
 
 

@@ -18,6 +18,7 @@ from service.api import api
 from service.api.framework import PUBLIC, SIGNED_IN
 from service.api.problems import ApiProblem
 from service.api.schemas import (
+    EmailChange,
     InvitationAccept,
     ListQuery,
     Page,
@@ -138,6 +139,30 @@ def change_password(user: User, body: PasswordChange):
 
 @api.operation(
     "POST",
+    "/me/email",
+    summary="Change your sign-in email",
+    tags=["me"],
+    roles=SIGNED_IN,
+    body=EmailChange,
+    response=UserOut,
+    errors=(409,),
+)
+def change_email(user: User, body: EmailChange):
+    """The old address is told; every other session and token ends (this one keeps working).
+    409 when the address cannot be used."""
+    session = db.session()
+    old = credentials.change_email(
+        session, user, body.current_password, body.email, keep_token=g.get("token")
+    )
+    session.commit()
+    if g.get("via") == "cookie":
+        auth.keep_this_session(user)
+    mail.email_changed(user, old)
+    return user_out(user)
+
+
+@api.operation(
+    "POST",
     "/auth/password-reset",
     summary="Ask for a password reset link by email",
     tags=["auth"],
@@ -156,19 +181,7 @@ def request_password_reset(body: ResetRequest):
             "whoever looks after hearth where you work) for a new invitation"
         )
         return ResetRequested(detail=detail, email_available=False), 202
-    session = db.session()
-    found = credentials.request_reset(session, body.email)
-    session.commit()
-    if found is not None:
-        person, secret = found
-        mail.send_soon(
-            person,
-            kind="reset",
-            subject="Choose a new hearth password",
-            text=mail.RESET.format(minutes=int(credentials.RESET_TTL.total_seconds() // 60)),
-            button="Choose a new password",
-            url=mail.link(f"/reset?code={secret}"),
-        )
+    mail.reset_soon(body.email)
     detail = "if this address belongs to an account, a reset link is on its way"
     return ResetRequested(detail=detail, email_available=True), 202
 

@@ -6,6 +6,7 @@ import json
 from flask import request
 from pydantic import BaseModel, ValidationError
 
+from care.schemas.text import unstorable_text
 from service.api.problems import ApiProblem
 
 
@@ -22,7 +23,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiProblem(400, f"the body is not valid JSON: {error}") from None
-    bad = _unsafe_text(data)
+    bad = unstorable_text(data)
     if bad:
         raise ApiProblem(
             422,
@@ -51,7 +52,7 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
     for key in request.args:
         values = request.args.getlist(key)
         data[key] = values if len(values) > 1 else values[0]
-    bad = _unsafe_text(data, "query")
+    bad = unstorable_text(data, "query")
     if bad:
         raise ApiProblem(
             422,
@@ -59,27 +60,6 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
             errors=[(bad, "invalid characters")],
         )
     return _validate(model, data, "query")
-
-
-def _unsafe_text(value, path: str = "body") -> str | None:
-    """The path of the first string no database can store (NUL, lone surrogates), if any."""
-    if isinstance(value, str):
-        if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
-            return path
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _unsafe_text(key, path) or _unsafe_text(
-                item, str(key) if path == "body" else f"{path}.{key}"
-            )
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _unsafe_text(item, f"{path}.{index}")
-            if found:
-                return found
-    return None
 
 
 def _validate(model: type[BaseModel], data: dict, where: str) -> BaseModel:

@@ -72,6 +72,13 @@ class PasswordChange(Strict):
     password: Annotated[str, Field(min_length=10, max_length=200)]
 
 
+class EmailChange(Strict):
+    """Change one's own sign-in email: the current password and the new address."""
+
+    current_password: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Email
+
+
 class ResetRequest(Strict):
     """Ask for a password reset link by email."""
 

@@ -5,6 +5,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from care.schemas.text import unstorable_text
 from care.vocab import PRACTICE_LEVELS, RATING_RANGE, THRESHOLD_RANGE
 from service import auth
 
@@ -35,6 +36,9 @@ def _check_csrf():
     # Every form post carries the session's token; a stale or forged form changes nothing.
     if request.method == "POST" and not auth.csrf_valid(request.form.get("csrf_token")):
         return render_template("shared/stale_form.html"), 400
+    # Characters no database stores would end in an error page; say what to fix instead.
+    if request.method == "POST" and unstorable_text(request.form.to_dict(flat=False), "form"):
+        return render_template("shared/unstorable_form.html"), 422
     return None
 
 

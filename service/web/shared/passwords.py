@@ -5,7 +5,7 @@ one-time reset link. Setting a password ends every other session and tells the o
 from flask import g, redirect, render_template, request, url_for
 
 from care.accounts import credentials
-from care.errors import Invalid, NotFound
+from care.errors import Conflict, Invalid, NotFound
 from service import auth, db, mail
 from service.web.shared.blueprint import signed_in, web
 from service.web.shared.forms import plain
@@ -50,9 +50,40 @@ def change_password():
                 session.commit()
                 auth.keep_this_session(user)
                 mail.password_changed(user)
-                return render_template("shared/password.html", errors={}, saved=True)
-    status = 422 if errors else 200
-    return render_template("shared/password.html", errors=errors, saved=False), status
+                return _account_page(saved="password")
+    return _account_page(errors=errors, status=422 if errors else 200)
+
+
+def _account_page(*, errors=None, email_errors=None, email="", saved=None, status=200):
+    return render_template(
+        "shared/password.html",
+        errors=errors or {},
+        email_errors=email_errors or {},
+        email_value=email,
+        saved=saved,
+    ), status
+
+
+@web.post("/account/email")
+@signed_in()
+def change_email():
+    """Change one's own sign-in email (the current password required); the old address is
+    told, and every other session and token ends."""
+    session = db.session()
+    user = g.page_user
+    typed = request.form.get("email", "").strip()
+    try:
+        old = credentials.change_email(
+            session, user, request.form.get("current_password", ""), typed
+        )
+    except (Invalid, Conflict) as problem:
+        session.rollback()
+        errors = {problem.field or "email": plain(problem.message)}
+        return _account_page(email_errors=errors, email=typed, status=422)
+    session.commit()
+    auth.keep_this_session(user)
+    mail.email_changed(user, old)
+    return _account_page(saved="email")
 
 
 @web.route("/forgot", methods=["GET", "POST"])
@@ -65,19 +96,7 @@ def forgot_password():
         return render_template("shared/forgot.html", email=email, error=NO_EMAIL, sent=None), 503
     if "@" not in email:
         return render_template("shared/forgot.html", email=email, error=NEED_EMAIL, sent=None), 422
-    session = db.session()
-    found = credentials.request_reset(session, email)
-    session.commit()
-    if found is not None:
-        user, secret = found
-        mail.send_soon(
-            user,
-            kind="reset",
-            subject="Choose a new hearth password",
-            text=mail.RESET.format(minutes=_minutes()),
-            button="Choose a new password",
-            url=mail.link(f"/reset?code={secret}"),
-        )
+    mail.reset_soon(email)
     sent = SENT.format(email=email, minutes=_minutes())
     return render_template("shared/forgot.html", email="", error=None, sent=sent)
 

@@ -161,7 +161,9 @@ def _read_details(client: Client) -> tuple[dict, ClientUpdate | None, dict]:
         errors["voice"] = HINTS["voice"]
     elif not (client.voice is None and values["voice"] == DEFAULT_VOICE):  # None: the default
         fields["voice"] = values["voice"]
-    if values["email"]:
+    if clients.login_state(client, clients.login_of(db.session(), client)) in ("active", "ended"):
+        values["email"] = clients.login_email(db.session(), client) or ""  # only they change it
+    elif values["email"]:
         try:
             ClientCreate.model_validate({"display_name": "x", "email": values["email"]})
         except ValidationError:
@@ -188,11 +190,8 @@ def therapist_edit_client(client_id: uuid.UUID):
     except (Invalid, Conflict) as problem:
         session.rollback()
         client = own_client(client_id)
-        if isinstance(problem, Conflict) and problem.field == "email":
-            found = {"email": TAKEN}
-        else:
-            found = problems_of(problem) if isinstance(problem, Invalid) else {}
-            found = found or {problem.field or "": plain(problem.message)}
+        found = problems_of(problem) if isinstance(problem, Invalid) else {}
+        found = found or {problem.field or "": plain(problem.message)}
         return _edit_form(client, values, found, 422)
     session.commit()
     replan(client)

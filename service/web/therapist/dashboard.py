@@ -36,8 +36,8 @@ def dashboard_board() -> dict:
     practice (or, with ?show=discharged, each discharged client)."""
     discharged_view = request.args.get("show") == "discharged"
     board = queries.dashboard(db.session(), g.page_user, utcnow(), discharged=discharged_view)
-    zones = {c.id: zone_of(c) for c in board.clients}
-    names = {c.id: c.display_name for c in board.clients}
+    zones = {c.id: zone_of(c) for c in board.alert_clients}
+    names = {c.id: c.display_name for c in board.alert_clients}
     rows = [
         {
             "id": c.id,

@@ -363,3 +363,81 @@ def test_every_caseload_page_leaves_an_audit_entry(app, therapist):
     )
     own = {e.action for e in _rows(app, AuditEvent, actor_id=uuid.UUID(therapist.id))}
     assert "auth.password_change" in own
+
+
+def test_a_therapist_cannot_move_the_email_of_a_client_who_has_a_password(app, therapist, patient):
+    browser, token = web_session(app, therapist)
+    form = text(browser.get(f"/clients/{patient.client_id}/edit"))
+    assert 'name="email"' not in form and "only they can change it" in form
+    fields = {
+        "display_name": "patient",
+        "script_name": "",
+        "spoken_name": "",
+        "email": "someone-else@example.org",
+        "timezone": "Europe/Berlin",
+        "quiet_start": "22:00",
+        "quiet_end": "07:00",
+        "voice": "gmw/en",
+    }
+    browser.post(f"/clients/{patient.client_id}/edit", data={"csrf_token": token, **fields})
+    (user,) = _rows(app, User, id=uuid.UUID(patient.id))
+    assert user.email == patient.email
+    from care.clients import commands as clients
+    from care.db import session_scope
+    from care.errors import Conflict
+    from service import db
+
+    with app.app_context(), session_scope(db.engine()) as session:
+        owner = session.get(User, uuid.UUID(therapist.id))
+        record_ = session.get(Client, uuid.UUID(patient.client_id))
+        try:
+            clients.change_login_email(session, owner, record_, "someone-else@example.org")
+        except Conflict as problem:
+            assert "only they" in problem.message
+        else:
+            raise AssertionError("the command moved a login that has a password")
+
+
+def test_a_discharged_client_gets_no_new_login_or_invitation(app, therapist):
+    browser, token = web_session(app, therapist)
+    _add(browser, token, email="")
+    (client,) = _rows(app, Client, display_name="Kai Moreno")
+    browser.post(f"/clients/{client.id}/discharge", data={"csrf_token": token})
+    details = {
+        "display_name": "Kai Moreno",
+        "script_name": "Kai",
+        "spoken_name": "",
+        "email": "kai@example.org",
+        "timezone": "America/Chicago",
+        "quiet_start": "22:00",
+        "quiet_end": "07:00",
+        "voice": "gmw/en",
+    }
+    refused = browser.post(f"/clients/{client.id}/edit", data={"csrf_token": token, **details})
+    assert refused.status_code == 422 and "readmit" in text(refused)
+    assert _rows(app, User, email="kai@example.org") == []
+    again = browser.post(f"/clients/{client.id}/invitation", data={"csrf_token": token})
+    assert "readmit" in text(browser.get(again.headers["Location"]))
+
+
+def test_an_alert_keeps_its_clients_name_in_the_discharged_view(app, client, therapist, patient):
+    browser, token = web_session(app, therapist)
+    _add(browser, token, email="")
+    (other,) = _rows(app, Client, display_name="Kai Moreno")
+    browser.post(f"/clients/{other.id}/discharge", data={"csrf_token": token})
+    client.post("/api/v1/me/checkins", headers=patient.headers, json={"distress": 9})
+    page = text(browser.get("/?show=discharged"))
+    alerts = page.split('id="alerts"')[1].split("</ol>")[0]
+    name = record(app, Client, id=uuid.UUID(patient.client_id)).display_name
+    assert f'href="/clients/{patient.client_id}">{name}</a>' in alerts
+
+
+def test_characters_no_database_stores_are_explained_on_every_form(app, therapist):
+    browser, token = web_session(app, therapist)
+    response = _add(browser, token, display_name="Kai\x00Moreno")
+    assert response.status_code == 422 and "cannot be saved" in text(response)
+    assert _rows(app, Client, display_name="Kai Moreno") == []
+    forgot = app.test_client()
+    token = csrf_of(text(forgot.get("/forgot")))
+    answer = forgot.post("/forgot", data={"csrf_token": token, "email": "a\x00@example.org"})
+    assert answer.status_code == 422

@@ -208,3 +208,30 @@ def test_an_accepted_invitation_ends_earlier_sessions(app, client, therapist):
     with app.app_context(), session_scope(db.engine()) as session:
         user = session.get(User, uuid.UUID(accepted.json["id"]))
         assert user.session_epoch >= 1
+
+
+def test_a_person_changes_their_own_email_and_the_old_address_is_told(mailing_app):
+    app, inbox = mailing_app
+    therapist = make_person(app, "therapist", "rowan@example.org")
+    person = make_person(app, "client", "kai@example.org", therapist=therapist)
+    here, token = web_session(app, person)
+    elsewhere, _ = web_session(app, person)
+    form = {"csrf_token": token, "email": "kai.new@example.org"}
+    wrong = here.post("/account/email", data={**form, "current_password": "not-it-at-all"})
+    assert wrong.status_code == 422 and 'id="email_current_password-error"' in text(wrong)
+    assert 'value="kai.new@example.org"' in text(wrong)  # what was typed stays
+    taken = here.post(
+        "/account/email",
+        data={**form, "email": therapist.email, "current_password": person.password},
+    )
+    assert taken.status_code == 422 and "cannot be used" in text(taken)
+    done = here.post("/account/email", data={**form, "current_password": person.password})
+    assert done.status_code == 200 and "You now sign in with kai.new@example.org" in text(done)
+    assert here.get("/").status_code == 200 and elsewhere.get("/").status_code == 302
+    assert app.test_client().get("/api/v1/me", headers=person.headers).status_code == 401
+    (notice,) = inbox.wait_for(1)
+    assert "kai@example.org" in notice["To"] and "kai.new@example.org" in mail.text_of(notice)
+    fresh = app.test_client().post(
+        "/api/v1/auth/token", json={"email": "kai.new@example.org", "password": person.password}
+    )
+    assert fresh.status_code == 201
