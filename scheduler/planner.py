@@ -5,7 +5,6 @@ prompts that no longer fit (new dose, schedule, zone, quiet hours, hold) are can
 
 import json
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,32 +20,15 @@ from care.dose import record as dose
 from care.tables import Assignment, Client, DoseDecision, Prompt
 from care.types import utcnow
 from care.vocab import PromptStatus
-from practices import Library, Practice
+from practices import Library
+from scheduler.planned import ON_BREAK, Fresh, PlanResult, cancel, revivable, taken_per_day
 from scheduler.schedule.expand import expand
 from scheduler.schedule.fields import DEFAULT_SPACING_MINUTES
 
 log = logging.getLogger("hearth.planner")
 HORIZON = timedelta(hours=36)
 EXPIRY_MINUTES = 180  # a prompt's default expiry, as care.schemas.practice.ScheduleIn has it
-ON_BREAK = "a practice break"
 _NOT_IN_PLAN = "no longer in the plan (schedule, dose or settings changed)"
-
-
-@dataclass
-class PlanResult:
-    """What one planning pass did."""
-
-    created: int = 0
-    updated: int = 0
-    cancelled: int = 0
-    clients: int = 0
-
-    def add(self, other: "PlanResult") -> None:
-        """Add another result's counts to this one."""
-        self.created += other.created
-        self.updated += other.updated
-        self.cancelled += other.cancelled
-        self.clients += other.clients
 
 
 def _spec(assignment: Assignment) -> dict:
@@ -155,13 +137,13 @@ def _plan_one(
     result.clients += 1
     by_slot = {(p.assignment_id, p.slot): p for p in existing}
     if client.discharged_at is not None:
-        _cancel(session, by_slot, set(), None, DISCHARGED, now, result)
+        cancel(session, by_slot, set(), None, DISCHARGED, now, result)
         return
     if client.on_hold or client.dose_paused or client.dose_prompts == 0:
         reason = "on hold" if client.on_hold else "paused"
-        _cancel(session, by_slot, set(), None, reason, now, result)
+        cancel(session, by_slot, set(), None, reason, now, result)
         return
-    taken = _taken(existing, ZoneInfo(client.timezone), now)
+    taken = taken_per_day(existing, ZoneInfo(client.timezone), now)
     keep = set()
     # The variant and the expiry depend on the assignment, not on the occurrence.
     per_assignment: dict[uuid.UUID, tuple] = {}
@@ -173,12 +155,12 @@ def _plan_one(
             )
         key = (assignment.id, occurrence.slot)
         keep.add(key)
-        fresh = _Fresh(occurrence.at, *per_assignment[assignment.id])
+        fresh = Fresh(occurrence.at, *per_assignment[assignment.id])
         prompt = by_slot.get(key)
         if prompt is None:
             new_rows.append(fresh.row(client, assignment, occurrence.slot))
             result.created += 1
-        elif _revivable(prompt, now):
+        elif revivable(prompt, now):
             # The break that cancelled it no longer covers it (it ended early or moved).
             prompt.status, prompt.last_error = PromptStatus.PLANNED, ""
             fresh.update(prompt, now)
@@ -193,99 +175,8 @@ def _plan_one(
         for key, prompt in by_slot.items()
         if on_break(client, prompt.scheduled_at.astimezone(zone).date())
     }
-    _cancel(session, breaking, keep, now, ON_BREAK, now, result)
-    _cancel(session, by_slot, keep, now, _NOT_IN_PLAN, now, result)
-
-
-def _revivable(prompt: Prompt, now: datetime) -> bool:
-    """A prompt that only a practice break cancelled, never sent, still ahead."""
-    return (
-        prompt.status == PromptStatus.CANCELLED
-        and prompt.last_error == ON_BREAK
-        and prompt.sent_at is None
-        and prompt.scheduled_at > now
-    )
-
-
-def _taken(existing: list[Prompt], zone: ZoneInfo, now: datetime) -> dict[date, int]:
-    """Prompts already on their way, per local day: they count against that day's cap."""
-    taken: dict[date, int] = {}
-    for prompt in existing:
-        on_its_way = prompt.status not in (PromptStatus.PLANNED, PromptStatus.CANCELLED)
-        if on_its_way and prompt.scheduled_at < now:
-            day = prompt.scheduled_at.astimezone(zone).date()
-            taken[day] = taken.get(day, 0) + 1
-    return taken
-
-
-def _cancel(
-    session: Session,
-    by_slot: dict[tuple, Prompt],
-    keep: set[tuple],
-    after: datetime | None,
-    reason: str,
-    now: datetime,
-    result: PlanResult,
-) -> None:
-    """Cancel the planned prompts not in `keep` (scheduled from `after` on, if given)."""
-    for key, prompt in by_slot.items():
-        if prompt.status != PromptStatus.PLANNED or key in keep:
-            continue
-        if after is not None and prompt.scheduled_at < after:
-            continue
-        prompt.status = PromptStatus.CANCELLED
-        prompt.last_error = reason
-        prompt.updated_at = now
-        session.add(prompt)
-        result.cancelled += 1
-
-
-@dataclass(frozen=True)
-class _Fresh:
-    """What the plan says a prompt should be now."""
-
-    at: datetime
-    practice: Practice
-    level: int
-    substituted: bool
-    expiry: timedelta
-
-    def row(self, client: Client, assignment: Assignment, slot: str) -> dict:
-        """A new prompt as a plain row for the bulk insert."""
-        return {
-            "id": uuid.uuid4(),
-            "client_id": client.id,
-            "assignment_id": assignment.id,
-            "slot": slot,
-            "scheduled_at": self.at,
-            "expires_at": self.at + self.expiry,
-            "practice_id": self.practice.id,
-            "level": self.level,
-            "substituted": self.substituted,
-            "idempotency_key": secrets.token_hex(16),
-        }
-
-    def update(self, prompt: Prompt, now: datetime) -> bool:
-        """Bring a planned prompt up to date; whether anything changed."""
-        fresh = (self.at, self.at + self.expiry, self.practice.id, self.level, self.substituted)
-        current = (
-            prompt.scheduled_at,
-            prompt.expires_at,
-            prompt.practice_id,
-            prompt.level,
-            prompt.substituted,
-        )
-        if fresh == current:
-            return False
-        (
-            prompt.scheduled_at,
-            prompt.expires_at,
-            prompt.practice_id,
-            prompt.level,
-            prompt.substituted,
-        ) = fresh
-        prompt.updated_at = now
-        return True
+    cancel(session, breaking, keep, now, ON_BREAK, now, result)
+    cancel(session, by_slot, keep, now, _NOT_IN_PLAN, now, result)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,13 @@ NO_EMAIL = (
 )
 
 
+def _typed_twice() -> tuple[str, dict[str, str]]:
+    """The new password from the form, and the problem if its two copies differ."""
+    new = request.form.get("password", "")
+    same = new == request.form.get("password_again", "")
+    return new, ({} if same else {"password_again": SAME})
+
+
 def _minutes() -> int:
     return int(credentials.RESET_TTL.total_seconds() // 60)
 
@@ -33,10 +40,8 @@ def change_password():
     """Change one's own password; every other session and token of the account ends."""
     errors: dict[str, str] = {}
     if request.method == "POST":
-        new = request.form.get("password", "")
-        if new != request.form.get("password_again", ""):
-            errors["password_again"] = SAME
-        else:
+        new, errors = _typed_twice()
+        if not errors:
             session = db.session()
             user = g.page_user
             try:
@@ -107,10 +112,8 @@ def reset_password():
     code = request.values.get("code", "")
     errors: dict[str, str] = {}
     if request.method == "POST":
-        new = request.form.get("password", "")
-        if new != request.form.get("password_again", ""):
-            errors["password_again"] = SAME
-        else:
+        new, errors = _typed_twice()
+        if not errors:
             session = db.session()
             try:
                 user = credentials.reset_password(session, code, new)
