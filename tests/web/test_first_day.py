@@ -146,3 +146,15 @@ def test_the_first_day_from_invitation_to_first_practice(app, browser, live_serv
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_first_client_starts_at_the_zone_of_the_therapists_browser(browser, live_server, app):
+    therapist = make_person(app, "therapist", "rowan@example.org", sign_in=False)
+    context = browser.new_context(base_url=live_server, timezone_id="America/Toronto")
+    page = context.new_page()
+    try:
+        sign_in(page, therapist.email, therapist.password)
+        page.goto("/clients/new")
+        expect(page.get_by_label("Time zone")).to_have_value("America/Toronto")
+    finally:
+        context.close()

@@ -43,10 +43,10 @@ TAKEN = (
 )
 
 
-def _usual_zone(therapist: User) -> str:
-    """The zone most of this therapist's clients live in (UTC for a first client)."""
+def _usual_zone(therapist: User) -> str | None:
+    """The zone most of this therapist's clients live in (None before a first client)."""
     zones = Counter(c.timezone for c in queries.clients_of(db.session(), therapist))
-    return zones.most_common(1)[0][0] if zones else "UTC"
+    return zones.most_common(1)[0][0] if zones else None
 
 
 def _in_form_order(errors: dict) -> dict:
@@ -81,11 +81,13 @@ def therapist_new_client():
     """Add a client: names, email (optional), time zone, start level and flags."""
     therapist = g.page_user
     if request.method == "GET":
+        usual = _usual_zone(therapist)
         values = {name: "" for name in (*NAMES, "email")} | {
-            "timezone": _usual_zone(therapist),
+            "timezone": usual or "UTC",
             "start_level": "",
         }
-        return _form("therapist/client_new.html", values, {})
+        # No client yet: the page may start at the zone of the therapist's own browser.
+        return _form("therapist/client_new.html", values, {}, zone_guess=usual is None)
     values = {name: request.form.get(name, "").strip() for name in (*NAMES, "email", "timezone")}
     values["start_level"] = request.form.get("start_level", "").strip()
     ticks = {flag: checkbox(flag) for flag in (*CLINICAL_FLAGS, "yang_ready")}
