@@ -27,6 +27,7 @@ from care.tables import (
     Prompt,
     SignInFailure,
     User,
+    WebSession,
 )
 from care.vocab import PromptStatus
 
@@ -98,6 +99,7 @@ def erase_client(session: Session, therapist: User, client_id: uuid.UUID) -> Era
     # Only a client login goes with the client; a user of another role is never erased here.
     if user is not None and user.role == "client":
         counts["api_tokens"] = _delete(session, ApiToken, ApiToken.user_id == user.id)
+        counts["web_sessions"] = _delete(session, WebSession, WebSession.user_id == user.id)
         counts["users"] = _delete(session, User, User.id == user.id)
         # Refused sign-ins are kept by a hash of the email; that hash still points at them.
         counts["sign_in_failures"] = _delete(

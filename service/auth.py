@@ -1,18 +1,19 @@
-"""Who is asking: bearer tokens for the API, a session cookie for the web pages."""
+"""Who is asking: bearer tokens for the API, a session cookie for the web pages. The cookie
+only names a session kept on the server (care.accounts.sessions), so ending the row ends it."""
 
 import hmac
 import secrets
-import uuid
+from datetime import timedelta
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 
+from care.accounts import sessions as web_sessions
 from care.accounts import tokens
 from care.tables import User
 from service import db
 
-SESSION_USER = "user_id"
+SESSION_KEY = "sid"
 SESSION_CSRF = "csrf"
-SESSION_EPOCH = "epoch"
 
 
 def bearer_secret() -> str | None:
@@ -24,12 +25,22 @@ def bearer_secret() -> str | None:
     return None
 
 
+def lifetimes() -> web_sessions.Lifetimes:
+    """The configured idle and absolute lifetimes of a web session."""
+    settings = current_app.config["HEARTH_SETTINGS"]
+    return web_sessions.Lifetimes(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_hours),
+    )
+
+
 def current_user() -> User | None:
     """The signed-in user of this request (bearer token first, then the session cookie)."""
     if "user" in g:
         return g.user
     user = None
     g.via = None
+    g.web_session = None
     secret = bearer_secret()
     if secret is not None:
         found = tokens.authenticate(db.session(), secret)
@@ -37,41 +48,54 @@ def current_user() -> User | None:
             user, g.token = found
             g.via = "token"
             db.session().commit()
-    elif SESSION_USER in session:
-        try:
-            candidate = db.session().get(User, uuid.UUID(session[SESSION_USER]))
-        except ValueError:
-            candidate = None
-        # A session from before the account's latest new password (or disable) has ended.
-        if (
-            candidate is not None
-            and candidate.active
-            and session.get(SESSION_EPOCH, 0) == candidate.session_epoch
-        ):
+    elif SESSION_KEY in session:
+        store = db.session()
+        row = web_sessions.live(store, session[SESSION_KEY], lifetimes())
+        candidate = store.get(User, row.user_id) if row is not None else None
+        if candidate is not None and candidate.active:
             user = candidate
             g.via = "cookie"
+            g.web_session = row
         else:
             session.clear()
+        store.commit()  # the session's last sighting, or its end
+    elif "user_id" in session:
+        session.clear()  # a cookie from before server-side sessions: signed out
     g.user = user
     return user
 
 
+def this_session_id():
+    """The id of this request's web session, if it came with one."""
+    row = g.get("web_session")
+    return row.id if row is not None else None
+
+
 def sign_in_session(user: User) -> None:
     """Start a fresh web session for this user (a new session on every sign-in)."""
+    store = db.session()
+    secret = web_sessions.start(
+        store,
+        user,
+        user_agent=request.headers.get("User-Agent", ""),
+        address=request.remote_addr or "",
+    )
+    store.commit()
     session.clear()
-    session[SESSION_USER] = str(user.id)
+    session[SESSION_KEY] = secret
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
-    session[SESSION_EPOCH] = user.session_epoch or 0
     session.permanent = True
 
 
-def keep_this_session(user: User) -> None:
-    """After this session set a new password (which ends every session): keep this one."""
-    session[SESSION_EPOCH] = user.session_epoch or 0
-
-
 def sign_out_session() -> None:
-    """End the web session."""
+    """End the web session on the server, then in the browser."""
+    secret = session.get(SESSION_KEY)
+    if isinstance(secret, str):
+        store = db.session()
+        row = web_sessions.live(store, secret, lifetimes())
+        if row is not None:
+            web_sessions.end(store, row)
+        store.commit()
     session.clear()
 
 
@@ -83,6 +107,8 @@ def csrf_token() -> str:
 
 
 def csrf_valid(candidate: str | None) -> bool:
-    """True when the candidate matches this session's token."""
+    """True when the candidate matches this session's token (any text, never an error)."""
     expected = session.get(SESSION_CSRF)
-    return bool(expected and candidate) and hmac.compare_digest(expected, candidate)
+    if not (isinstance(expected, str) and isinstance(candidate, str) and expected and candidate):
+        return False
+    return hmac.compare_digest(expected.encode(), candidate.encode())

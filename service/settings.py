@@ -43,6 +43,8 @@ class Settings:
     signin_account_limit: int = 5
     signin_address_limit: int = 20
     signin_window_minutes: int = 15
+    session_idle_minutes: int = 120
+    session_hours: int = 12
     secret_key_previous: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -167,6 +169,8 @@ def load(env=None) -> Settings:
         signin_account_limit=_int(env, "HEARTH_SIGNIN_ACCOUNT_LIMIT", 5, 1, 1000),
         signin_address_limit=_int(env, "HEARTH_SIGNIN_ADDRESS_LIMIT", 20, 1, 100_000),
         signin_window_minutes=_int(env, "HEARTH_SIGNIN_WINDOW_MINUTES", 15, 1, 24 * 60),
+        session_idle_minutes=_int(env, "HEARTH_SESSION_IDLE_MINUTES", 120, 5, 24 * 60),
+        session_hours=_int(env, "HEARTH_SESSION_HOURS", 12, 1, 24 * 30),
     )
 
 

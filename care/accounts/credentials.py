@@ -2,6 +2,7 @@
 forgotten one is reset through a one-time link that lasts half an hour. Setting a password
 ends every other session and token of the account; the caller tells the owner by email."""
 
+import uuid
 from datetime import timedelta
 
 from pydantic import TypeAdapter, ValidationError
@@ -38,14 +39,21 @@ def change_password(
     new: str,
     *,
     keep_token: ApiToken | None = None,
+    keep_session: uuid.UUID | None = None,
 ) -> None:
     """Change a signed-in person's password; every other session and token ends (the token
-    of this request, if any, keeps working)."""
+    or web session of this request, if any, keeps working)."""
     if not verify_password(user.password_hash, current or ""):
         raise Invalid("the current password is not right", field="current_password")
     if new == current:
         raise Invalid("choose a new password, different from the current one", field="password")
-    set_password(session, user, new, keep_token=keep_token.id if keep_token else None)
+    set_password(
+        session,
+        user,
+        new,
+        keep_token=keep_token.id if keep_token else None,
+        keep_session=keep_session,
+    )
     audit.record(
         session, "auth.password_change", actor_id=user.id, target_type="user", target_id=user.id
     )
@@ -100,6 +108,7 @@ def change_email(
     email: str,
     *,
     keep_token: ApiToken | None = None,
+    keep_session: uuid.UUID | None = None,
 ) -> str:
     """Change one's own sign-in email (the current password required); every other session
     and token ends, as after a new password. Returns the old address, to be told."""
@@ -115,7 +124,12 @@ def change_email(
         raise Conflict("this email cannot be used; please use another address", field="email")
     old, user.email = user.email, new
     session.add(user)
-    end_other_sessions(session, user, keep_token=keep_token.id if keep_token else None)
+    end_other_sessions(
+        session,
+        user,
+        keep_token=keep_token.id if keep_token else None,
+        keep_session=keep_session,
+    )
     audit.record(
         session, "auth.email_change", actor_id=user.id, target_type="user", target_id=user.id
     )

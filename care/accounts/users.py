@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from care import audit
+from care.accounts import sessions as web_sessions
 from care.accounts import tokens
 from care.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -98,22 +99,34 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(
-    session: Session, user: User, password: str, *, keep_token: uuid.UUID | None = None
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    keep_token: uuid.UUID | None = None,
+    keep_session: uuid.UUID | None = None,
 ) -> None:
     """Set a new password; every other session and token of the account ends with it (every
     way of setting one comes through here, so none can forget)."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     session.add(user)
-    end_other_sessions(session, user, keep_token=keep_token)
+    end_other_sessions(session, user, keep_token=keep_token, keep_session=keep_session)
 
 
-def end_other_sessions(session: Session, user: User, *, keep_token: uuid.UUID | None = None):
+def end_other_sessions(
+    session: Session,
+    user: User,
+    *,
+    keep_token: uuid.UUID | None = None,
+    keep_session: uuid.UUID | None = None,
+):
     """End every web session and revoke every token of this account but the one in use: a
     new password, a disabled account or a discharge leaves nothing old working."""
     user.session_epoch = (user.session_epoch or 0) + 1
     session.add(user)
     tokens.revoke_all(session, user.id, keep=keep_token)
+    web_sessions.end_all(session, user.id, keep=keep_session)
 
 
 def invite(session: Session, user: User) -> tuple[str, object]:

@@ -7,6 +7,7 @@ from care.tables.delivery import CalendarFeed, DeliveryLog, Prompt, SchedulerBea
 from care.tables.dose import DoseAction, DoseDecision
 from care.tables.practice import Assignment, CheckIn, PracticeSession
 from care.tables.safety import Alert, CrisisResources
+from care.tables.sessions import WebSession
 
 __all__ = [
     "Alert",
@@ -25,5 +26,6 @@ __all__ = [
     "SchedulerBeat",
     "SignInFailure",
     "User",
+    "WebSession",
     "WebhookEndpoint",
 ]

@@ -30,7 +30,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("spoken_name", sa.String(length=60), nullable=True))
         batch_op.add_column(sa.Column("break_start", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("break_end", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("discharged_at", care.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("discharged_at", care.types.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:

@@ -128,11 +128,14 @@ def change_password(user: User, body: PasswordChange):
     this request keeps working, and the owner gets an email saying the password changed."""
     session = db.session()
     credentials.change_password(
-        session, user, body.current_password, body.password, keep_token=g.get("token")
+        session,
+        user,
+        body.current_password,
+        body.password,
+        keep_token=g.get("token"),
+        keep_session=auth.this_session_id(),
     )
     session.commit()
-    if g.get("via") == "cookie":
-        auth.keep_this_session(user)
     mail.password_changed(user)
     return None, 204
 
@@ -152,11 +155,14 @@ def change_email(user: User, body: EmailChange):
     409 when the address cannot be used."""
     session = db.session()
     old = credentials.change_email(
-        session, user, body.current_password, body.email, keep_token=g.get("token")
+        session,
+        user,
+        body.current_password,
+        body.email,
+        keep_token=g.get("token"),
+        keep_session=auth.this_session_id(),
     )
     session.commit()
-    if g.get("via") == "cookie":
-        auth.keep_this_session(user)
     mail.email_changed(user, old)
     return user_out(user)
 

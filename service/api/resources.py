@@ -17,5 +17,6 @@ from service.api import (  # noqa: F401
     preferences,
     prompts,
     schedule_preview,
+    sign_ins,
     webhooks,
 )

@@ -8,6 +8,7 @@ from service.web.client import settings as _client_settings  # noqa: F401
 from service.web.shared import account as _account  # noqa: F401
 from service.web.shared import crisis as _crisis  # noqa: F401
 from service.web.shared import passwords as _passwords  # noqa: F401
+from service.web.shared import sign_ins as _sign_ins  # noqa: F401
 from service.web.shared.blueprint import web
 from service.web.therapist import assignments as _therapist_assignments  # noqa: F401
 from service.web.therapist import caseload as _therapist_caseload  # noqa: F401

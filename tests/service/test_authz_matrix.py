@@ -88,6 +88,7 @@ def world(app, client, therapist, patient, other_therapist, admin) -> World:
             "token": "not-a-real-calendar-token",
             "filename": "css/base.css",
             "name": "swagger-ui.css",
+            "sign_in_id": "00000000-0000-4000-8000-000000000000",
         },
         a_therapist=therapist,
         a_client=patient,

@@ -46,14 +46,17 @@ def change_password():
             user = g.page_user
             try:
                 credentials.change_password(
-                    session, user, request.form.get("current_password", ""), new
+                    session,
+                    user,
+                    request.form.get("current_password", ""),
+                    new,
+                    keep_session=auth.this_session_id(),
                 )
             except Invalid as problem:
                 session.rollback()
                 errors[problem.field or "password"] = plain(problem.message)
             else:
                 session.commit()
-                auth.keep_this_session(user)
                 mail.password_changed(user)
                 return _account_page(saved="password")
     return _account_page(errors=errors, status=422 if errors else 200)
@@ -79,14 +82,17 @@ def change_email():
     typed = request.form.get("email", "").strip()
     try:
         old = credentials.change_email(
-            session, user, request.form.get("current_password", ""), typed
+            session,
+            user,
+            request.form.get("current_password", ""),
+            typed,
+            keep_session=auth.this_session_id(),
         )
     except (Invalid, Conflict) as problem:
         session.rollback()
         errors = {problem.field or "email": plain(problem.message)}
         return _account_page(email_errors=errors, email=typed, status=422)
     session.commit()
-    auth.keep_this_session(user)
     mail.email_changed(user, old)
     return _account_page(saved="email")
 
