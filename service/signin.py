@@ -15,10 +15,11 @@ from care.tables import User
 from service import mail
 
 LOCKOUT_TEXT = (
-    "Someone tried to sign in to your hearth account several times with a wrong password, so "
-    "sign-in is paused for {minutes} minutes. If it was you, wait a little and try again. If "
-    "it was not you, your password is still safe; you may want to choose a new one and tell "
-    "whoever looks after hearth where you work."
+    "Someone tried to sign in to your hearth account several times with a wrong password. "
+    "Sign-in from the place where they tried is slowed down and paused for up to {minutes} "
+    "minutes; from your own devices you can sign in as usual. Your password is still safe. "
+    "If it was not you, you may want to choose a new one and tell whoever looks after hearth "
+    "where you work."
 )
 
 
@@ -38,6 +39,7 @@ def limits() -> throttle.Limits:
     """The configured limits."""
     settings = current_app.config["HEARTH_SETTINGS"]
     return throttle.Limits(
+        pair=settings.signin_pair_limit,
         account=settings.signin_account_limit,
         address=settings.signin_address_limit,
         window=timedelta(minutes=settings.signin_window_minutes),

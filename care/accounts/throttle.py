@@ -1,12 +1,17 @@
-"""Abuse limits on sign-in: refused attempts counted per account and per address.
+"""Abuse limits on sign-in, counted so that a guesser cannot lock the owner out.
 
-The rule is a plain function over the times of recent failures; the database part only loads
-and stores those times, so every web worker and process shares the same count. A limited
-account is refused before its password is checked, so guessing gets no further and costs the
-server no hashing. Both counts apply, so a guesser can neither rotate through accounts from one
-address nor through addresses against one account."""
+Refused attempts are counted per (account, address) pair, per address, and per account. A pair
+that keeps failing waits longer after each failure (progressive delays) and pauses at its
+limit; an address pauses across accounts at its own. The per-account count has a much higher
+ceiling and only holds back addresses that have already failed against that account: the right
+password from an address that has not failed always signs in, so nobody can keep a therapist
+(whom crisis alerts need) out by failing on purpose. The rules are plain functions over the
+times of recent failures; the database part only loads and stores those times, so every web
+worker and process shares the same counts. A limited attempt is refused before its password
+is checked, so guessing gets no further and costs the server no hashing."""
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,9 +28,26 @@ KEEP = timedelta(days=1)
 class Limits:
     """How many refusals in which window before sign-in pauses (configurable in settings)."""
 
-    account: int = 5
-    address: int = 20
+    pair: int = 5  # one account from one address
+    address: int = 20  # one address, across accounts
+    account: int = 50  # one account, from addresses that failed against it
     window: timedelta = timedelta(minutes=15)
+
+
+# Two tries are free; after the second failure of a pair each next try waits 2, 4, 8 ... seconds
+# after the latest failure (at most a minute), until the pair's limit pauses it.
+FREE_TRIES = 2
+LONGEST_DELAY = 60
+
+
+def progressive(failures: list[datetime], now: datetime, window: timedelta) -> int:
+    """Seconds a pair still waits after its latest failure (0 when it may try now)."""
+    recent = sorted(at for at in failures if at > now - window)
+    if len(recent) < FREE_TRIES:
+        return 0
+    delay = min(LONGEST_DELAY, 2 ** (len(recent) - FREE_TRIES + 1))
+    left = (recent[-1] + timedelta(seconds=delay) - now).total_seconds()
+    return max(0, int(left + 0.999))
 
 
 def wait_for(failures: list[datetime], limit: int, window: timedelta, now: datetime) -> int:
@@ -46,8 +68,22 @@ def account_key(email: str) -> str:
 
 
 def address_key(address: str | None) -> str:
-    """The client address as the key (IPv6 kept whole)."""
-    return (address or "unknown")[:64]
+    """The client address as the key: an IPv4 address whole, an IPv6 address by its /64 (one
+    subscriber usually holds a whole /64, so its addresses count as one)."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "unknown")[:64]
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
+def pair_key(email: str, address: str | None) -> str:
+    """The key of one account tried from one address."""
+    return hashlib.sha256(f"{account_key(email)}|{address_key(address)}".encode()).hexdigest()
 
 
 def _failures(
@@ -66,7 +102,7 @@ class Verdict:
     """Whether a sign-in may be tried now; when not, for how long and because of what."""
 
     retry_after: int = 0
-    reason: str = ""  # "account" or "address"
+    reason: str = ""  # "pair", "address" or "account"
 
     @property
     def allowed(self) -> bool:
@@ -87,6 +123,7 @@ def begin(session: Session, email: str, address: str | None, now: datetime | Non
     the same moment see each other (parallel guesses cannot slip past the limit together)."""
     now = now or utcnow()
     rows = [
+        SignInFailure(kind="pair", key=pair_key(email, address), at=now),
         SignInFailure(kind="account", key=account_key(email), at=now),
         SignInFailure(kind="address", key=address_key(address), at=now),
     ]
@@ -107,23 +144,28 @@ def check(
     now = now or utcnow()
     since = now - limits.window
     mine = attempt.ids
-    by_account = wait_for(
-        _failures(session, "account", account_key(attempt.email), since, mine),
-        limits.account,
-        limits.window,
-        now,
-    )
-    by_address = wait_for(
-        _failures(session, "address", address_key(address), since, mine),
-        limits.address,
-        limits.window,
-        now,
-    )
-    if by_account >= by_address and by_account:
-        return Verdict(by_account, "account")
-    if by_address:
-        return Verdict(by_address, "address")
-    return Verdict()
+    pair = _failures(session, "pair", pair_key(attempt.email, address), since, mine)
+    waits = {
+        "pair": max(
+            wait_for(pair, limits.pair, limits.window, now),
+            progressive(pair, now, limits.window),
+        ),
+        "address": wait_for(
+            _failures(session, "address", address_key(address), since, mine),
+            limits.address,
+            limits.window,
+            now,
+        ),
+    }
+    if pair:  # only an address that failed against this account is held back by its total
+        waits["account"] = wait_for(
+            _failures(session, "account", account_key(attempt.email), since, mine),
+            limits.account,
+            limits.window,
+            now,
+        )
+    reason, wait = max(waits.items(), key=lambda item: item[1])
+    return Verdict(wait, reason) if wait else Verdict()
 
 
 def forget(session: Session, attempt: Attempt) -> None:
@@ -140,7 +182,7 @@ def reached_limit(
     now = now or utcnow()
     key = account_key(attempt.email)
     since = now - limits.window
-    if len(_failures(session, "account", key, since)) < limits.account:
+    if len(_failures(session, "account", key, since)) < limits.pair:
         return False
     if _failures(session, "notice", key, since):
         return False

@@ -82,10 +82,11 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
     user = find_by_email(session, email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
+        # Whoever typed the wrong password is unknown: the account is the target, not the actor.
         audit.record(
             session,
             "auth.sign_in",
-            actor_id=user.id if user else None,
+            actor_id=None,
             target_type="user",
             target_id=user.id if user else "",
             outcome="denied",
