@@ -114,7 +114,7 @@ def cached_fetch_through_app(level: int) -> float | None:
     client = app.test_client()
     token = client.post(
         "/api/v1/auth/token",
-        json={"email": "therapist@example.org", "password": "calm-therapist-demo"},
+        json={"email": "therapist@example.org", "password": "quiet-lantern-demo"},
     ).json
     headers = {"Authorization": f"Bearer {token['token']}"}
     url = f"/api/v1/practices/giving-and-receiving/audio?level={level}&format=mp3"

@@ -91,7 +91,7 @@ def reset_password(session: Session, secret: str, password: str) -> User:
     user = session.get(User, token.user_id) if token else None
     if token is None or user is None or not user.active:
         raise NotFound(RESET_INVALID)
-    check_password_strength(password)  # before the link is used up: a short one can be retried
+    check_password_strength(password, user.email)  # before the link is used up: retry allowed
     if not tokens.use_up(session, token):
         raise NotFound(RESET_INVALID)
     set_password(session, user, password)

@@ -9,10 +9,10 @@ from care import audit
 from care.accounts import sessions as web_sessions
 from care.accounts import tokens
 from care.accounts.passwords import (
-    MIN_PASSWORD_LENGTH,
     hash_password,
     needs_rehash,
     verify_password,
+    weakness,
 )
 from care.errors import Conflict, Invalid, NotFound
 from care.tables import User
@@ -31,13 +31,12 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == normalise_email(email))).first()
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse passwords that are too short, with a sentence that says how long they must be."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
-            field="password",
-        )
+def check_password_strength(password: str, email: str = "") -> None:
+    """Refuse a password that is short, common or easy to guess, with a sentence that says
+    what to do instead."""
+    problem = weakness(password, email)
+    if problem:
+        raise Invalid(problem, field="password")
 
 
 def create_user(
@@ -57,7 +56,7 @@ def create_user(
             f"an account with the email {normalise_email(email)} already exists", field="email"
         )
     if password is not None:
-        check_password_strength(password)
+        check_password_strength(password, email)
     user = User(
         email=normalise_email(email),
         name=name,
@@ -109,7 +108,7 @@ def set_password(
 ) -> None:
     """Set a new password; every other session and token of the account ends with it (every
     way of setting one comes through here, so none can forget)."""
-    check_password_strength(password)
+    check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
     session.add(user)
     end_other_sessions(session, user, keep_token=keep_token, keep_session=keep_session)
@@ -147,7 +146,7 @@ def accept_invitation(session: Session, secret: str, password: str) -> User:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise NotFound("this invitation is not valid any more; ask your therapist for a new one")
-    check_password_strength(password)  # before the code is used up: a short one can be retried
+    check_password_strength(password, user.email)  # before the code is used up: retry allowed
     if not tokens.use_up(session, token):
         raise NotFound("this invitation has just been used; sign in, or ask for a new one")
     set_password(session, user, password)

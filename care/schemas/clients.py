@@ -16,6 +16,7 @@ from care.schemas.fields import (
     TouchText,
     VoiceId,
 )
+from care.vocab import PASSWORD_MIN_LENGTH
 
 
 class ClientFields(Strict):
@@ -70,7 +71,7 @@ class UserCreate(Strict):
 
     email: Email
     name: Name
-    password: str | None = Field(default=None, min_length=10, max_length=200)
+    password: str | None = Field(default=None, min_length=PASSWORD_MIN_LENGTH, max_length=200)
 
 
 class UserUpdate(Strict):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from care.paging import DEFAULT_LIMIT, MAX_LIMIT
 from care.schemas import Email, Strict
+from care.vocab import PASSWORD_MIN_LENGTH
 
 T = TypeVar("T")
 
@@ -62,14 +63,14 @@ class InvitationAccept(Strict):
     """Accept an invitation by choosing a password."""
 
     token: Annotated[str, Field(min_length=1, max_length=200)]
-    password: Annotated[str, Field(min_length=10, max_length=200)]
+    password: Annotated[str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=200)]
 
 
 class PasswordChange(Strict):
     """Change one's own password: the current one and the new one."""
 
     current_password: Annotated[str, Field(min_length=1, max_length=200)]
-    password: Annotated[str, Field(min_length=10, max_length=200)]
+    password: Annotated[str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=200)]
 
 
 class EmailChange(Strict):
@@ -99,7 +100,7 @@ class ResetConfirm(Strict):
     """Choose a new password with the code from a reset link."""
 
     token: Annotated[str, Field(min_length=1, max_length=200)]
-    password: Annotated[str, Field(min_length=10, max_length=200)]
+    password: Annotated[str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=200)]
 
 
 class BreakIn(Strict):

@@ -13,9 +13,9 @@ from care.schemas.practice import AssignmentCreate, ScheduleIn
 from service import db
 
 DEMO_PASSWORDS = {
-    "admin": ("admin@example.org", "calm-admin-demo"),
-    "therapist": ("therapist@example.org", "calm-therapist-demo"),
-    "client": ("client@example.org", "calm-client-demo"),
+    "admin": ("admin@example.org", "steady-harbour-demo"),
+    "therapist": ("therapist@example.org", "quiet-lantern-demo"),
+    "client": ("client@example.org", "gentle-river-demo"),
 }
 DEMO_NAMES = {"admin": "Ada Admin", "therapist": "Dr. Rowan Hale", "client": "Sam Rivers"}
 

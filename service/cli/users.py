@@ -24,7 +24,7 @@ def users_group():
 @click.option("--name", default="")
 @click.option("--therapist", "therapist_email", help="The therapist's email (clients only).")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA zone (clients only).")
-@click.password_option(help="At least 10 characters; prompted for when left out.")
+@click.password_option(help="At least 12 characters, not a common one; prompted for when left out.")
 @with_appcontext
 def users_create(role, email, name, therapist_email, timezone, password):
     """Create an account (and, for a client, the client record)."""

@@ -37,7 +37,7 @@ def test_unknown_role_and_short_password_are_invalid(app):
     with app.app_context(), session_scope(db.engine()) as session:
         with pytest.raises(Invalid, match="role"):
             accounts.create_user(session, email="a@example.org", role="wizard")
-        with pytest.raises(Invalid, match="10 characters"):
+        with pytest.raises(Invalid, match="12 characters"):
             accounts.create_user(session, email="b@example.org", role="admin", password="short")
 
 

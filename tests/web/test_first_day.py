@@ -14,7 +14,7 @@ from tests.conftest import make_person, settings_env
 from tests.web.conftest import sign_in
 from tests.web.test_client_player import _tab_to
 
-PASSWORD_T = "rowan-chooses-a-passphrase"
+PASSWORD_T = "a-therapist-passphrase"
 PASSWORD_C = "kai-chooses-a-passphrase"
 
 

@@ -11,6 +11,7 @@ from care.accounts import users as accounts
 from care.errors import Conflict, Invalid
 from care.safety import crisis
 from care.schemas import UserCreate
+from care.vocab import PASSWORD_MIN_LENGTH
 from service import db
 from service.web.shared.blueprint import ADMIN, THERAPIST, signed_in, web
 from service.web.shared.forms import plain
@@ -19,7 +20,10 @@ from service.web.shared.invitations import hand_over
 _HINTS = {
     "email": "Write a full email address, e.g. name@example.org.",
     "name": "Write their name (at most 200 characters).",
-    "password": "Use at least 10 characters, or leave it empty to create an invitation link.",
+    "password": (
+        f"Use at least {PASSWORD_MIN_LENGTH} characters, or leave it empty to create an "
+        "invitation link."
+    ),
 }
 
 

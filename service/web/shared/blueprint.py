@@ -6,7 +6,7 @@ from functools import wraps
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from care.schemas.text import unstorable_text
-from care.vocab import PRACTICE_LEVELS, RATING_RANGE, THRESHOLD_RANGE
+from care.vocab import PASSWORD_MIN_LENGTH, PRACTICE_LEVELS, RATING_RANGE, THRESHOLD_RANGE
 from service import auth
 
 web = Blueprint("web", __name__)
@@ -20,7 +20,10 @@ CLIENT = "client"
 def _vocabulary(state):
     # Constants, so macros imported without the page's context see them too.
     state.app.jinja_env.globals.update(
-        rating_range=RATING_RANGE, threshold_range=THRESHOLD_RANGE, practice_levels=PRACTICE_LEVELS
+        rating_range=RATING_RANGE,
+        threshold_range=THRESHOLD_RANGE,
+        practice_levels=PRACTICE_LEVELS,
+        password_min=PASSWORD_MIN_LENGTH,
     )
 
 

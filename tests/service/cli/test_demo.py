@@ -11,7 +11,7 @@ def test_demo_creates_accounts_once_and_prints_logins(app, runner, client):
     first = runner.invoke(args=["demo"])
     second = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "therapist@example.org" in first.output and "calm-therapist-demo" in first.output
+    assert "therapist@example.org" in first.output and "quiet-lantern-demo" in first.output
     assert "already there" in second.output
     from service import db
 
@@ -24,7 +24,7 @@ def test_demo_creates_accounts_once_and_prints_logins(app, runner, client):
     assert '"08:30"' in assignment.schedule and '"19:00"' in assignment.schedule
     token = client.post(
         "/api/v1/auth/token",
-        json={"email": "therapist@example.org", "password": "calm-therapist-demo"},
+        json={"email": "therapist@example.org", "password": "quiet-lantern-demo"},
     )
     assert token.status_code == 201
 

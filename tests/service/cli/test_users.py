@@ -52,7 +52,7 @@ def test_users_create_refuses_bad_input_clearly(runner):
             "short",
         ]
     )
-    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    assert short.exit_code != 0 and "at least 12 characters" in short.output
     orphan = runner.invoke(
         args=[
             "users",

@@ -90,7 +90,7 @@ def test_create_errors_sit_next_to_the_field_and_keep_entries(app, admin, therap
         ({"email": "rowan@example.org"}, "email", "already exists"),
         ({"email": "not-an-email"}, "email", "Write a full email address"),
         ({"name": ""}, "name", "Write their name"),
-        ({"password": "short"}, "password", "at least 10 characters"),
+        ({"password": "short"}, "password", "at least 12 characters"),
     ]
     for changes, field, message in cases:
         data = {

@@ -64,7 +64,7 @@ def test_password_change_errors_sit_next_to_their_field(app, therapist):
     assert wrong.status_code == 422
     assert 'id="current_password-error"' in text(wrong) and "not right" in text(wrong)
     short = _change(browser, token, therapist.password, "short")
-    assert 'id="password-error"' in text(short) and "10 characters" in text(short)
+    assert 'id="password-error"' in text(short) and "12 characters" in text(short)
     mismatch = _change(browser, token, therapist.password, NEW, again=NEW + "x")
     assert 'id="password_again-error"' in text(mismatch)
     same = _change(browser, token, therapist.password, therapist.password)

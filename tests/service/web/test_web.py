@@ -95,12 +95,12 @@ def test_welcome_page_accepts_an_invitation(app, client, therapist):
     data = {
         "csrf_token": _csrf(page),
         "code": code,
-        "password": "noors-password",
+        "password": "a-sunlit-passphrase",
         "password_again": "different-one",
     }
     mismatch = client.post("/welcome", data=data)
     assert mismatch.status_code == 400 and "not the same" in mismatch.get_data(as_text=True)
-    data["password_again"] = "noors-password"
+    data["password_again"] = "a-sunlit-passphrase"
     assert client.post("/welcome", data=data).status_code == 302
     assert "Hello" in client.get("/").get_data(as_text=True)
 
