@@ -65,7 +65,6 @@ def _email_alert(session, channels: Channels, alert: Alert, now: datetime) -> bo
         # reads those after signing in.
         text=ALERT_EMAIL_TEXT,
         now=now,
-        client_name=client.display_name,
         severity=URGENT,
     )
     result = channels.email.send(message)

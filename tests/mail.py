@@ -57,6 +57,7 @@ def smtp_env(controller: Controller) -> dict:
         "HEARTH_SMTP_HOST": "127.0.0.1",
         "HEARTH_SMTP_PORT": str(controller.port),
         "HEARTH_SMTP_FROM": "hearth <no-reply@hearth.test>",
+        "HEARTH_SMTP_TLS": "none",  # the loopback test server speaks no TLS
     }
 
 

@@ -75,15 +75,20 @@ class EmailChannel:
         *,
         username: str | None = None,
         password: str | None = None,
-        starttls: bool = False,
+        tls: str = "starttls",
         timeout: float = 10,
     ) -> None:
+        if tls not in TLS_MODES:
+            raise ValueError(f"tls must be one of {', '.join(TLS_MODES)} (got {tls!r})")
+        if username and tls == "none":
+            # A password sent in the clear on every connection: refuse, whatever asks for it.
+            raise ValueError("an SMTP login needs TLS: use starttls or implicit")
         self.host = host
         self.port = port
         self.sender = sender
         self.username = username
         self.password = password
-        self.starttls = starttls
+        self.tls = tls
         self.timeout = timeout
 
     @classmethod
@@ -106,7 +111,7 @@ class EmailChannel:
             settings.get("HEARTH_SMTP_FROM") or DEFAULT_SENDER,
             username=settings.get("HEARTH_SMTP_USER") or None,
             password=settings.get("HEARTH_SMTP_PASSWORD") or None,
-            starttls=(settings.get("HEARTH_SMTP_STARTTLS") or "").strip() == "1",
+            tls=tls_mode(settings),
         )
 
     def send(self, message: Message) -> DeliveryResult:
@@ -117,8 +122,8 @@ class EmailChannel:
             return DeliveryResult("failed", f"cannot email: {error}")
         envelope_from = parseaddr(self.sender)[1]
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
+            with self._connect() as smtp:
+                if self.tls == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:
                     smtp.login(self.username, self.password or "")
@@ -145,6 +150,25 @@ class EmailChannel:
             code, reply = next(iter(refused.values()))
             return _by_code(code, f"the server refused the recipient: {_reply(reply)}")
         return DeliveryResult("ok", f"accepted by {self.host}:{self.port}")
+
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.tls == "implicit":  # TLS from the first byte (usually port 465)
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+
+
+TLS_MODES = ("starttls", "implicit", "none")
+
+
+def tls_mode(settings: Mapping[str, str]) -> str:
+    """HEARTH_SMTP_TLS (starttls by default); the older HEARTH_SMTP_STARTTLS=0 means none."""
+    chosen = (settings.get("HEARTH_SMTP_TLS") or "").strip().lower()
+    if chosen:
+        return chosen
+    return "none" if (settings.get("HEARTH_SMTP_STARTTLS") or "").strip() == "0" else "starttls"
 
 
 def _reply(reply: bytes | str) -> str:

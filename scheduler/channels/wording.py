@@ -100,10 +100,11 @@ def _reminder_blocks(message: Message) -> list[Block]:
 def _alert_blocks(message: Message) -> list[Block]:
     # Therapist-facing: only the summary care wrote (alert_text); ratings and notes stay in
     # the dashboard, behind sign-in, never in an inbox.
-    client = _one_line(message.client_name) or "your client"
+    # No name either: an inbox is read on shared screens and lock screens, and a name beside
+    # "crisis" is clinical detail. The dashboard says who it is, behind sign-in.
     blocks: list[Block] = [("p", _greeting(message.recipient_name))]
     if message.severity == "urgent":
-        blocks.append(("p", f"This is an urgent alert about {client}."))
+        blocks.append(("p", "This is an urgent alert about one of your clients."))
     blocks += [
         ("p", message.alert_text.strip()),
         ("button", "Open the dashboard", message.open_url),
@@ -113,8 +114,8 @@ def _alert_blocks(message: Message) -> list[Block]:
     blocks.append(
         (
             "small",
-            f"You receive this because you are {client}'s therapist in hearth. The details "
-            "stay in the dashboard; this email carries only the summary above.",
+            "You receive this because you are a therapist in hearth. Who it is about and the "
+            "details stay in the dashboard; this email carries only the summary above.",
             "",
             "",
         )
@@ -210,11 +211,11 @@ def reminder_html(message: Message) -> str:
 
 
 def alert_subject(message: Message) -> str:
-    """The therapist alert's subject: says "Urgent" for urgent alerts, never any rating."""
-    client = _one_line(message.client_name) or "a client"
+    """The therapist alert's subject: says "Urgent" for urgent alerts; never a name or a
+    rating."""
     if message.severity == "urgent":
-        return f"Urgent: crisis alert for {client}"
-    return f"hearth update about {client}"
+        return "Urgent: a crisis alert in hearth"
+    return "A hearth update for you"
 
 
 def alert_plain(message: Message) -> str:

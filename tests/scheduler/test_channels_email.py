@@ -59,7 +59,9 @@ def smtp():
 
 def channel_for(controller, **options) -> EmailChannel:
     """An EmailChannel pointed at the test server."""
-    return EmailChannel(controller.hostname, controller.port, SENDER, timeout=5, **options)
+    return EmailChannel(
+        controller.hostname, controller.port, SENDER, timeout=5, **({"tls": "none"} | options)
+    )
 
 
 def parsed(envelope) -> email.message.EmailMessage:
@@ -108,7 +110,7 @@ def test_reminder_and_alert_travel_the_same_way(smtp):
     assert channel.send(make_alert()).ok
     reminder, alert = (parsed(e) for e in handler.envelopes)
     assert "still here until 10:30" in reminder.get_body(("plain",)).get_content()
-    assert alert["Subject"] == "Urgent: crisis alert for Sam"
+    assert alert["Subject"] == "Urgent: a crisis alert in hearth"
     assert alert["Importance"] == "high" and alert["List-Unsubscribe"] is None
     assert "https://hearth.test/dashboard/clients/c-1" in alert.get_body(("plain",)).get_content()
 
@@ -148,25 +150,25 @@ def test_server_down_is_retry():
 
 def test_starttls_against_a_server_without_it_is_failed(smtp):
     _, controller = smtp
-    result = channel_for(controller, starttls=True).send(make_message())
+    result = channel_for(controller, tls="starttls").send(make_message())
     assert result.outcome == "failed" and "STARTTLS" in result.detail
 
 
-def test_login_against_a_server_without_auth_is_failed(smtp):
+def test_a_login_without_tls_is_refused_before_anything_is_sent(smtp):
     _, controller = smtp
-    result = channel_for(controller, username="care", password="pw").send(make_message())
-    assert result.outcome == "failed" and "does not support" in result.detail
+    with pytest.raises(ValueError, match="needs TLS"):
+        channel_for(controller, username="care", password="pw")
 
 
 def test_from_settings():
     assert EmailChannel.from_settings({}) is None
     assert EmailChannel.from_settings({"HEARTH_SMTP_HOST": " "}) is None
     plain = EmailChannel.from_settings({"HEARTH_SMTP_HOST": "mail.test"})
-    assert (plain.host, plain.port, plain.sender, plain.starttls) == (
+    assert (plain.host, plain.port, plain.sender, plain.tls) == (
         "mail.test",
         25,
         DEFAULT_SENDER,
-        False,
+        "starttls",  # TLS unless the operator says otherwise
     )
     full = EmailChannel.from_settings(
         {
@@ -178,12 +180,28 @@ def test_from_settings():
             "HEARTH_SMTP_STARTTLS": "1",
         }
     )
-    assert (full.port, full.sender, full.username, full.password, full.starttls) == (
+    assert (full.port, full.sender, full.username, full.password, full.tls) == (
         587,
         "Clinic <care@clinic.test>",
         "care",
         "pw",
-        True,
+        "starttls",
     )
+    implicit = EmailChannel.from_settings(
+        {"HEARTH_SMTP_HOST": "mail.test", "HEARTH_SMTP_PORT": "465", "HEARTH_SMTP_TLS": "implicit"}
+    )
+    assert implicit.tls == "implicit"
+    old = EmailChannel.from_settings({"HEARTH_SMTP_HOST": "mail.test", "HEARTH_SMTP_STARTTLS": "0"})
+    assert old.tls == "none"
+    with pytest.raises(ValueError, match="needs TLS"):
+        EmailChannel.from_settings(
+            {"HEARTH_SMTP_HOST": "mail.test", "HEARTH_SMTP_USER": "care", "HEARTH_SMTP_TLS": "none"}
+        )
     with pytest.raises(ValueError, match="HEARTH_SMTP_PORT"):
         EmailChannel.from_settings({"HEARTH_SMTP_HOST": "mail.test", "HEARTH_SMTP_PORT": "x"})
+
+
+def test_implicit_tls_against_a_plain_server_is_not_sent(smtp):
+    handler, controller = smtp
+    result = channel_for(controller, tls="implicit").send(make_message())
+    assert result.outcome != "ok" and handler.envelopes == []

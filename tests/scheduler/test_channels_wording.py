@@ -136,7 +136,7 @@ def test_subjects_are_one_line():
 def test_urgent_alert_says_so_and_links_the_dashboard():
     alert = make_alert()
     subject, plain, html = client_texts(alert)
-    assert subject == "Urgent: crisis alert for Sam"
+    assert subject == "Urgent: a crisis alert in hearth"
     assert alert.alert_text in plain and alert.open_url in plain
     assert f'href="{alert.open_url}"' in html and "urgent" in plain.lower()
     assert language_problems(plain, audience="therapist") == []
@@ -152,7 +152,7 @@ def test_alert_carries_nothing_beyond_its_summary():
 
 def test_routine_alert_is_not_marked_urgent():
     subject, plain, _ = client_texts(make_alert(severity="routine", alert_text="Sam: level 2."))
-    assert not subject.lower().startswith("urgent") and "Sam" in subject
+    assert not subject.lower().startswith("urgent") and "Sam" not in subject
     assert "urgent" not in plain.lower()
 
 
@@ -182,3 +182,11 @@ def test_every_channel_follows_the_one_protocol():
     assert isinstance(WebhookChannel(), Channel)
     assert (EmailChannel.name, WebhookChannel.name) == ("email", "webhook")
     assert DeliveryResult("ok", "accepted").ok and not DeliveryResult("retry", "later").ok
+
+
+@pytest.mark.parametrize("severity", ["urgent", "routine"])
+def test_an_alert_email_never_names_the_client(severity):
+    alert = make_alert(severity=severity, client_name="Sam Rivers", alert_text="Please sign in.")
+    subject, plain, html = client_texts(alert)
+    for part in (subject, plain, html):
+        assert "Sam" not in part and "Rivers" not in part

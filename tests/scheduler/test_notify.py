@@ -39,7 +39,9 @@ def test_an_urgent_alert_is_emailed_once_without_ratings(app, client, therapist,
     try:
         channels = Channels(
             base_url="http://hearth.test",
-            email=EmailChannel(controller.hostname, controller.port, "hearth <h@hearth.test>"),
+            email=EmailChannel(
+                controller.hostname, controller.port, "hearth <h@hearth.test>", tls="none"
+            ),
         )
         from service import db
 

@@ -44,7 +44,9 @@ def _remind(app, inbox, now):
     controller, _ = inbox
     channels = Channels(
         base_url="http://hearth.test",
-        email=EmailChannel(controller.hostname, controller.port, "hearth <h@hearth.test>"),
+        email=EmailChannel(
+            controller.hostname, controller.port, "hearth <h@hearth.test>", tls="none"
+        ),
     )
     with app.app_context():
         return send_reminders(

@@ -121,7 +121,7 @@ def test_email_prompt_reaches_a_real_smtp_server(app, client, therapist, patient
         prompt_id = _due_prompt(app, patient)
         channels = Channels(
             base_url="http://hearth.test",
-            email=EmailChannel("127.0.0.1", port, "hearth <h@hearth.test>"),
+            email=EmailChannel("127.0.0.1", port, "hearth <h@hearth.test>", tls="none"),
         )
         from service import db
 

@@ -51,3 +51,20 @@ def test_cli_prints_one_clear_line_for_bad_settings(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [lines[-1]] and "HEARTH_BASE_URL" in lines[0]
+
+
+def test_an_smtp_login_without_tls_stops_the_start(tmp_path):
+    env = {
+        "HEARTH_INSTANCE_DIR": str(tmp_path),
+        "HEARTH_SMTP_HOST": "mail.test",
+        "HEARTH_SMTP_USER": "care",
+        "HEARTH_SMTP_PASSWORD": "secret",
+        "HEARTH_SMTP_TLS": "none",
+    }
+    with pytest.raises(settings.SettingsError, match="HEARTH_SMTP_USER needs TLS"):
+        settings.load(env)
+    with pytest.raises(settings.SettingsError, match="HEARTH_SMTP_TLS"):
+        settings.load({**env, "HEARTH_SMTP_TLS": "maybe"})
+    assert (
+        settings.load({**env, "HEARTH_SMTP_TLS": "implicit"}).smtp["HEARTH_SMTP_TLS"] == "implicit"
+    )
