@@ -12,6 +12,7 @@ from flask import Flask, g, request
 
 from care import audit
 from service import auth, db
+from service.security import logged_path
 
 log = logging.getLogger("hearth.audit")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -60,9 +61,9 @@ def _write(accessed: set, status: int) -> None:
                 target_type="client",
                 target_id=client_id,
                 client_id=client_id,
-                detail=f"{request.method} {request.path} -> {status}",
+                detail=f"{request.method} {logged_path(request.path)} -> {status}",
             )
         session.commit()
     except Exception:  # the answer already stands; a lost audit row must be loud, not fatal
         session.rollback()
-        log.exception("could not write the access log", extra={"path": request.path})
+        log.exception("could not write the access log", extra={"path": logged_path(request.path)})

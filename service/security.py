@@ -1,6 +1,7 @@
 """Response headers that make the pages safe to serve, and trust in a reverse proxy if asked."""
 
 import logging
+import re
 import time
 
 from flask import Flask, g, request
@@ -13,6 +14,15 @@ CSP = (
     "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+# A calendar feed's URL is its credential: logs keep the path without it.
+_SECRET_PATHS = re.compile(r"(/api/v1/calendar/)[^/]+")
+
+
+def logged_path(path: str) -> str:
+    """The request path as logs may keep it (secrets in paths replaced)."""
+    return _SECRET_PATHS.sub(r"\1[redacted]", path)
 
 
 def init_app(app: Flask) -> None:
@@ -31,7 +41,7 @@ def init_app(app: Flask) -> None:
             "request",
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": logged_path(request.path),
                 "status": response.status_code,
                 "ms": round(elapsed, 1),
             },
@@ -42,6 +52,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
+        # The API, and every page a signed-in person sees (ratings, notes, names), are never
+        # kept by a browser or a proxy; answers that set their own caching (media) keep it.
+        signed_in = g.get("user") is not None
+        if (request.path.startswith("/api/") or signed_in) and "Cache-Control" not in (
+            response.headers
+        ):
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -9,6 +9,22 @@ from pydantic import BaseModel, ValidationError
 from care.schemas.text import unstorable_text
 from service.api.problems import ApiProblem
 
+MAX_DEPTH = 16  # no body of this API nests deeper than a handful of levels
+TOO_DEEP = f"the body nests too deeply: at most {MAX_DEPTH} levels of objects and lists"
+
+
+def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
+    """True when objects and lists nest more than `limit` levels (checked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return False
+
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
     """The JSON object body validated by `model`, or a problem naming what to fix."""
@@ -23,6 +39,10 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiProblem(400, f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ApiProblem(400, TOO_DEEP) from None
+    if too_deep(data):
+        raise ApiProblem(400, TOO_DEEP)
     bad = unstorable_text(data)
     if bad:
         raise ApiProblem(
@@ -39,11 +59,13 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def raw_json() -> object | None:
-    """The request body as JSON without any checks, or None when it is not JSON at all."""
+    """The request body as JSON without further checks, or None when it is not JSON at all
+    (or nests too deeply to be looked at)."""
     try:
-        return json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
+    return None if too_deep(data) else data
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
