@@ -58,12 +58,32 @@ Distress = Annotated[
         description="0 = calm, 10 = the worst imaginable",
     ),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Characters that show nothing: zero-width ones, the Hangul fillers, the braille blank, word
+# joiners and the byte-order mark. A name made only of these (and spaces) looks empty.
+_INVISIBLE = set(
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+    "\u115f\u1160\u3164\uffa0\u2800\u180e\u034f\u00ad"
+)
+
+
+def _visible(value: str) -> str:
+    """Refuse text that shows nothing: a name must have at least one visible character."""
+    if not any(not ch.isspace() and ch not in _INVISIBLE and ch.isprintable() for ch in value):
+        raise ValueError("write at least one visible letter or sign")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_visible),
+]
 ScriptName = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^{}<>\x00-\x1f]+$"
     ),
+    AfterValidator(_visible),
 ]
 TouchText = Annotated[
     str,
