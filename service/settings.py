@@ -46,8 +46,16 @@ class Settings:
     signin_window_minutes: int = 15
     session_idle_minutes: int = 120
     session_hours: int = 12
+    webhook_allow_http: bool = False
+    webhook_allow_private: bool = False
     secret_key_previous: str | None = None
     extra: dict = field(default_factory=dict)
+
+    def webhook_targets(self):
+        """Where webhooks may go, as the scheduler's channel takes it."""
+        from scheduler.channels.targets import Targets
+
+        return Targets(allow_http=self.webhook_allow_http, allow_private=self.webhook_allow_private)
 
     def media(self) -> MediaSettings:
         """The media floor's part: store folder, its size bound, speech worker processes."""
@@ -173,6 +181,8 @@ def load(env=None) -> Settings:
         signin_window_minutes=_int(env, "HEARTH_SIGNIN_WINDOW_MINUTES", 15, 1, 24 * 60),
         session_idle_minutes=_int(env, "HEARTH_SESSION_IDLE_MINUTES", 120, 5, 24 * 60),
         session_hours=_int(env, "HEARTH_SESSION_HOURS", 12, 1, 24 * 30),
+        webhook_allow_http=_choice(env, "HEARTH_WEBHOOK_ALLOW_HTTP", "0", ("0", "1")) == "1",
+        webhook_allow_private=_choice(env, "HEARTH_WEBHOOK_ALLOW_PRIVATE", "0", ("0", "1")) == "1",
     )
 
 

@@ -97,6 +97,10 @@ def settings_env(tmp_path, database_url: str, **extra) -> dict:
         # The smallest argon2id cost keeps sign-ups fast in tests; production keeps 3 x 64 MiB.
         "HEARTH_ARGON2_TIME_COST": "1",
         "HEARTH_ARGON2_MEMORY_KIB": "1024",
+        # The suite's webhook receivers listen on loopback over http (tests/scheduler/receiver.py);
+        # the SSRF tests build apps without these.
+        "HEARTH_WEBHOOK_ALLOW_HTTP": "1",
+        "HEARTH_WEBHOOK_ALLOW_PRIVATE": "1",
     }
     env.update(extra)
     return env

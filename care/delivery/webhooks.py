@@ -6,15 +6,17 @@ not exist. The faces check the URL (a delivery rule of the scheduler) before reg
 
 import secrets as pysecrets
 import uuid
-from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from care import audit
 from care.delivery import secrets
-from care.errors import NotFound
+from care.errors import Conflict, NotFound
 from care.tables import DeliveryLog, User, WebhookEndpoint
+from care.types import utcnow
 
 
 class SendResult(Protocol):
@@ -67,21 +69,32 @@ def update(
     """Pause, resume or describe an endpoint; resuming clears the failing mark so deliveries
     are tried again. None leaves a field as it is."""
     endpoint = own_endpoint(session, therapist, endpoint_id)
+    changed = []
+    if active is not None and active != endpoint.active:
+        changed.append("resume" if active else "pause")
     if active is not None:
         endpoint.active = active
         if active:
             endpoint.failing, endpoint.consecutive_failures = False, 0
-    if description is not None:
+    if description is not None and description != endpoint.description:
         endpoint.description = description
+        changed.append("description")
     session.add(endpoint)
+    audit.record(
+        session,
+        "webhook.update",
+        actor_id=therapist.id,
+        target_type="webhook",
+        target_id=endpoint.id,
+        detail=",".join(changed),
+    )
     return endpoint
 
 
-def remove(session: Session, therapist: User, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    """No more deliveries go to the endpoint (audited); its delivery log is kept."""
+def remove(session: Session, therapist: User, endpoint_id: uuid.UUID) -> None:
+    """Delete the endpoint and its delivery log for good (audited): nothing can resume it."""
     endpoint = own_endpoint(session, therapist, endpoint_id)
-    endpoint.active = False
-    session.add(endpoint)
+    session.execute(delete(DeliveryLog).where(DeliveryLog.endpoint_id == endpoint.id))
     audit.record(
         session,
         "webhook.delete",
@@ -89,27 +102,52 @@ def remove(session: Session, therapist: User, endpoint_id: uuid.UUID) -> Webhook
         target_type="webhook",
         target_id=endpoint.id,
     )
-    return endpoint
+    session.delete(endpoint)
 
 
-def ping(
-    session: Session,
-    therapist: User,
-    endpoint_id: uuid.UUID,
-    send: Callable[[str, str], SendResult],
-) -> DeliveryLog:
-    """Send a test event with `send(url, secret)` now and log what the endpoint answered."""
+PING_EVERY = timedelta(seconds=30)
+
+
+def ping_target(
+    session: Session, therapist: User, endpoint_id: uuid.UUID, now: datetime | None = None
+) -> tuple[uuid.UUID, str, str]:
+    """(endpoint id, url, secret) for a test event, at most one per endpoint every 30 s
+    (Conflict sooner); the ping is audited. The caller sends it off the request."""
     endpoint = own_endpoint(session, therapist, endpoint_id)
-    result = send(endpoint.url, secrets.decrypt(endpoint.secret))
-    row = DeliveryLog(
-        endpoint_id=endpoint.id,
-        channel="webhook",
-        outcome=result.outcome,
-        status_code=result.status_code,
-        detail=f"ping: {result.detail}"[:500],
+    now = now or utcnow()
+    last = session.exec(
+        select(DeliveryLog.at)
+        .where(DeliveryLog.endpoint_id == endpoint.id, DeliveryLog.detail.startswith("ping"))
+        .order_by(DeliveryLog.at.desc())
+        .limit(1)
+    ).first()
+    if last is not None and now - last < PING_EVERY:
+        raise Conflict(
+            f"a test event went to this endpoint less than {PING_EVERY.seconds} seconds ago; "
+            "see its log, or try again in a moment"
+        )
+    session.add(
+        DeliveryLog(endpoint_id=endpoint.id, channel="webhook", outcome="sent", detail="ping: sent")
     )
-    session.add(row)
-    return row
+    audit.record(
+        session, "webhook.ping", actor_id=therapist.id, target_type="webhook", target_id=endpoint.id
+    )
+    return endpoint.id, endpoint.url, secrets.decrypt(endpoint.secret)
+
+
+def record_ping(session: Session, endpoint_id: uuid.UUID, result: SendResult) -> None:
+    """What the test event met, in the endpoint's log (the same coarse words as deliveries)."""
+    if session.get(WebhookEndpoint, endpoint_id) is None:
+        return  # deleted meanwhile
+    session.add(
+        DeliveryLog(
+            endpoint_id=endpoint_id,
+            channel="webhook",
+            outcome=result.outcome,
+            status_code=result.status_code,
+            detail=f"ping: {result.detail}"[:500],
+        )
+    )
 
 
 def endpoints(session: Session, therapist: User) -> list[WebhookEndpoint]:

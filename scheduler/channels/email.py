@@ -151,7 +151,6 @@ class EmailChannel:
             return _by_code(code, f"the server refused the recipient: {_reply(reply)}")
         return DeliveryResult("ok", f"accepted by {self.host}:{self.port}")
 
-
     def _connect(self) -> smtplib.SMTP:
         if self.tls == "implicit":  # TLS from the first byte (usually port 465)
             return smtplib.SMTP_SSL(

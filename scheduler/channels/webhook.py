@@ -8,15 +8,15 @@ import hashlib
 import hmac
 import http.client
 import json
+import socket
 import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
 from scheduler.channels.base import DeliveryResult, Message
+from scheduler.channels.targets import Target, Targets, resolve
 
 USER_AGENT = "hearth-webhooks/1"
 MAX_URL_LENGTH = 2000
@@ -86,19 +86,32 @@ def check_url(url: str) -> str | None:
     return None
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect would resend a signed body to an address nobody registered: refuse it.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        """Never follow; urllib then raises HTTPError with the 3xx status."""
-        return None
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to an address already checked, with the certificate checked for the host name."""
+
+    def __init__(self, target: Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._address = target.address
+
+    def connect(self) -> None:
+        """Connect to the checked address, then TLS for the registered host name."""
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
 
 
-def _classify(status: int, location: str = "", retry_after: str = "") -> DeliveryResult:
+def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:
+    if target.scheme == "https":
+        return _PinnedHTTPS(target, timeout)
+    return http.client.HTTPConnection(target.address, target.port, timeout=timeout)
+
+
+def _classify(status: int, retry_after: str = "") -> DeliveryResult:
     if 200 <= status < 300:
         return DeliveryResult("ok", f"accepted with HTTP {status}", status)
     if 300 <= status < 400:
-        where = f" (it points to {location[:200]})" if location else ""
-        detail = f"the webhook URL redirects{where}; register the final URL instead"
+        # Redirects are never followed (a signed body must not go elsewhere), and where one
+        # points is not repeated: the log must not become a way to read other servers.
+        detail = "the webhook URL redirects; register the final URL instead"
         return DeliveryResult("failed", detail, status)
     if status in _RETRY_STATUSES or status >= 500:
         wait = f"; the receiver asked to wait {retry_after[:40]}" if retry_after else ""
@@ -107,13 +120,14 @@ def _classify(status: int, location: str = "", retry_after: str = "") -> Deliver
 
 
 class WebhookChannel:
-    """POSTs signed JSON events; never follows redirects; reports retry or failed, never raises."""
+    """POSTs signed JSON events to checked public addresses; never follows redirects; reports
+    retry or failed, never raises."""
 
     name = "webhook"
 
-    def __init__(self, timeout: float = 5) -> None:
+    def __init__(self, timeout: float = 5, targets: Targets | None = None) -> None:
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self.targets = targets or Targets()
 
     def send(
         self, message: Message, *, url: str, secret: str, event: str = "prompt.due"
@@ -130,40 +144,34 @@ class WebhookChannel:
         problem = check_url(url)
         if problem:
             return DeliveryResult("failed", problem)
+        target = resolve(url, self.targets)
+        if isinstance(target, str):
+            return DeliveryResult("failed", target)
         body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-                "Hearth-Event": event,
-                "Hearth-Idempotency-Key": key,
-                "Hearth-Signature": sign(secret, body, int(time.time())),
-            },
-        )
+        headers = {
+            "Host": target.netloc.rsplit("@", 1)[-1],
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Hearth-Event": event,
+            "Hearth-Idempotency-Key": key,
+            "Hearth-Signature": sign(secret, body, int(time.time())),
+        }
+        connection = _connection(target, self.timeout)
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                # Read a little so keep-alive servers see a complete exchange; the body is unused.
-                response.read(1024)
-                return _classify(response.status)
-        except urllib.error.HTTPError as error:
-            with error:  # an HTTPError holds the open response; close it
-                headers = error.headers
-                return _classify(
-                    error.code, headers.get("Location", ""), headers.get("Retry-After", "")
-                )
-        except urllib.error.URLError as error:
-            return _unreachable(error.reason)
+            connection.request("POST", target.path, body=body, headers=headers)
+            response = connection.getresponse()
+            # Read a little so keep-alive servers see a complete exchange; the body is unused.
+            response.read(1024)
+            return _classify(response.status, response.getheader("Retry-After", "") or "")
         except (OSError, http.client.HTTPException) as error:
             return _unreachable(error)
+        finally:
+            connection.close()
 
 
 def _unreachable(reason: object) -> DeliveryResult:
     if isinstance(reason, ssl.SSLCertVerificationError):
         # A certificate problem needs a person, not another attempt.
-        return DeliveryResult("failed", f"the receiver's TLS certificate was refused: {reason}")
-    if isinstance(reason, TimeoutError):
-        return DeliveryResult("retry", "the receiver did not answer in time")
-    return DeliveryResult("retry", f"could not reach the receiver: {reason}")
+        return DeliveryResult("failed", "the receiver's TLS certificate was refused")
+    # Refused, reset, timed out: one answer, so the log tells nothing about ports and hosts.
+    return DeliveryResult("retry", "could not reach the receiver, or it did not answer in time")

@@ -1,19 +1,26 @@
 """Webhook endpoints of a therapist's companion-app backend: register, list, pause or resume,
 remove, ping, and each endpoint's delivery log."""
 
+import logging
+import threading
 import uuid
 from datetime import datetime
 from typing import Annotated
 
+from flask import current_app
 from pydantic import BaseModel, Field
 
+from care.db import session_scope
 from care.delivery import webhooks
 from care.errors import Invalid
 from care.tables import DeliveryLog, User, WebhookEndpoint
 from service import db
 from service.api import api
 from service.api.framework import THERAPIST
+from service.api.problems import ApiProblem
 from service.api.schemas import ListQuery, Page, slice_page
+
+log = logging.getLogger("hearth.webhooks")
 
 
 class WebhookIn(BaseModel):
@@ -97,9 +104,11 @@ def delivery_out(row: DeliveryLog) -> DeliveryOut:
 def create_webhook(user: User, body: WebhookIn):
     """Prompts for your clients are POSTed there, signed with the returned secret (shown once):
     header `Hearth-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`."""
+    from scheduler.channels.targets import registration_problem
     from scheduler.channels.webhook import check_url
 
-    problem = check_url(body.url)
+    targets = current_app.config["HEARTH_SETTINGS"].webhook_targets()
+    problem = check_url(body.url) or registration_problem(body.url, targets)
     if problem:
         raise Invalid(problem, field="url")
     session = db.session()
@@ -153,11 +162,22 @@ def update_webhook(user: User, endpoint_id: uuid.UUID, body: WebhookPatch):
     status=204,
 )
 def delete_webhook(user: User, endpoint_id: uuid.UUID):
-    """No more deliveries go there; its delivery log is kept."""
+    """Deletes the endpoint and its delivery log for good; the audit log keeps the fact."""
     session = db.session()
     webhooks.remove(session, user, endpoint_id)
     session.commit()
     return None
+
+
+class PingOut(BaseModel):
+    """A test event is on its way; what it met appears in the endpoint's log."""
+
+    detail: str
+    deliveries_url: str
+
+
+# Test events go out from a few background threads per process, never from the request.
+_PINGS = threading.BoundedSemaphore(2)
 
 
 @api.operation(
@@ -166,16 +186,49 @@ def delete_webhook(user: User, endpoint_id: uuid.UUID):
     summary="Send a test event",
     tags=["delivery"],
     roles=THERAPIST,
-    response=DeliveryOut,
+    response=PingOut,
+    status=202,
+    errors=(409, 429),
 )
 def ping_webhook(user: User, endpoint_id: uuid.UUID):
-    """Sends a signed `webhook.ping` now and reports what the endpoint answered."""
+    """Sends a signed `webhook.ping` in the background (at most one per endpoint every 30
+    seconds, 409 sooner; 429 while this server is busy with other tests); what it met is in
+    `GET /webhooks/{id}/deliveries` moments later, in the same coarse words as deliveries."""
     from scheduler.channels.webhook import WebhookChannel
 
-    session = db.session()
-    row = webhooks.ping(session, user, endpoint_id, WebhookChannel().ping)
-    session.commit()
-    return delivery_out(row)
+    if not _PINGS.acquire(blocking=False):
+        raise ApiProblem(
+            429,
+            "other test events are on their way; try again in a few seconds",
+            headers={"Retry-After": "5"},
+        )
+    try:
+        session = db.session()
+        target_id, url, secret = webhooks.ping_target(session, user, endpoint_id)
+        session.commit()
+        engine = db.engine()
+        channel = WebhookChannel(
+            timeout=3, targets=current_app.config["HEARTH_SETTINGS"].webhook_targets()
+        )
+    except BaseException:
+        _PINGS.release()
+        raise
+
+    def send():
+        try:
+            result = channel.ping(url, secret)
+            with session_scope(engine) as background:
+                webhooks.record_ping(background, target_id, result)
+        except Exception:
+            log.exception("a webhook test event could not be recorded")
+        finally:
+            _PINGS.release()
+
+    threading.Thread(target=send, name="hearth-webhook-ping", daemon=True).start()
+    return PingOut(
+        detail="a test event is on its way; its answer appears in the endpoint's log",
+        deliveries_url=f"/api/v1/webhooks/{target_id}/deliveries",
+    ), 202
 
 
 @api.operation(

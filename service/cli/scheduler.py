@@ -17,7 +17,11 @@ def channels():
 
     settings = current_app.config["HEARTH_SETTINGS"]
     email = EmailChannel.from_settings(settings.smtp) if settings.smtp else None
-    return Channels(base_url=settings.base_url, email=email, webhook=WebhookChannel())
+    return Channels(
+        base_url=settings.base_url,
+        email=email,
+        webhook=WebhookChannel(targets=settings.webhook_targets()),
+    )
 
 
 @click.group("scheduler", help="Plan and deliver prompts.")

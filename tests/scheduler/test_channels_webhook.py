@@ -10,6 +10,7 @@ from threading import Thread
 import pytest
 
 from scheduler.channels.base import Channel
+from scheduler.channels.targets import Targets
 from scheduler.channels.webhook import (
     USER_AGENT,
     WebhookChannel,
@@ -20,6 +21,8 @@ from scheduler.channels.webhook import (
 )
 from tests.scheduler.receiver import WebhookReceiver, signature_ok
 from tests.scheduler.test_channels_wording import make_message
+
+LOOPBACK = Targets(allow_http=True, allow_private=True)  # the test receivers
 
 SECRET = "whsec-test-0123456789"
 
@@ -73,7 +76,7 @@ def test_payload_carries_what_to_show_and_no_ratings():
 
 
 def test_delivery_is_signed_and_recorded():
-    channel = WebhookChannel(timeout=5)
+    channel = WebhookChannel(timeout=5, targets=LOOPBACK)
     assert isinstance(channel, Channel)
     with WebhookReceiver(SECRET) as receiver:
         result = channel.send(make_message(), url=receiver.url, secret=SECRET)
@@ -106,7 +109,7 @@ def test_receiver_flags_tampered_and_stale_requests():
 
 
 def test_server_errors_are_retried_and_a_resend_is_one_key():
-    channel, message = WebhookChannel(timeout=5), make_message()
+    channel, message = WebhookChannel(timeout=5, targets=LOOPBACK), make_message()
     with WebhookReceiver(SECRET, fail_first=2) as receiver:
         outcomes = [channel.send(message, url=receiver.url, secret=SECRET) for _ in range(3)]
         assert [r.outcome for r in outcomes] == ["retry", "retry", "ok"]
@@ -133,7 +136,9 @@ def test_server_errors_are_retried_and_a_resend_is_one_key():
 )
 def test_status_classes(status, outcome):
     with WebhookReceiver(SECRET, status=status) as receiver:
-        result = WebhookChannel().send(make_message(), url=receiver.url, secret=SECRET)
+        result = WebhookChannel(targets=LOOPBACK).send(
+            make_message(), url=receiver.url, secret=SECRET
+        )
         assert (result.outcome, result.status_code) == (outcome, status)
         assert len(receiver.requests) == 1  # redirects are not followed to a second request
     if 300 <= status < 400:
@@ -142,7 +147,9 @@ def test_status_classes(status, outcome):
 
 def test_slow_receiver_is_retry():
     with WebhookReceiver(SECRET, delay=2) as receiver:
-        result = WebhookChannel(timeout=0.5).send(make_message(), url=receiver.url, secret=SECRET)
+        result = WebhookChannel(timeout=0.5, targets=LOOPBACK).send(
+            make_message(), url=receiver.url, secret=SECRET
+        )
         # The receiver did process it: the sender cannot know, which is why keys are stable.
         assert receiver.keys_processed == [make_message().idempotency_key]
     assert result.outcome == "retry" and "in time" in result.detail
@@ -151,18 +158,22 @@ def test_slow_receiver_is_retry():
 def test_closed_port_is_retry():
     with WebhookReceiver(SECRET) as receiver:
         url = receiver.url
-    result = WebhookChannel(timeout=1).send(make_message(), url=url, secret=SECRET)
+    result = WebhookChannel(timeout=1, targets=LOOPBACK).send(
+        make_message(), url=url, secret=SECRET
+    )
     assert result.outcome == "retry" and "could not reach" in result.detail
 
 
 def test_bad_url_is_failed_without_a_request():
-    result = WebhookChannel().send(make_message(), url="ftp://x.test/h", secret=SECRET)
+    result = WebhookChannel(targets=LOOPBACK).send(
+        make_message(), url="ftp://x.test/h", secret=SECRET
+    )
     assert result.outcome == "failed" and "https://" in result.detail
 
 
 def test_ping_is_a_signed_event():
     with WebhookReceiver(SECRET) as receiver:
-        assert WebhookChannel().ping(receiver.url, SECRET).ok
+        assert WebhookChannel(targets=LOOPBACK).ping(receiver.url, SECRET).ok
         (seen,) = receiver.requests
     assert seen.valid and seen.event == "webhook.ping" and seen.key.startswith("ping-")
     assert seen.body == {"event": "webhook.ping", "id": seen.key}
@@ -180,7 +191,9 @@ def test_answers_that_are_not_http_are_retry():
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
-        result = WebhookChannel(timeout=2).send(make_message(), url=url, secret=SECRET)
+        result = WebhookChannel(timeout=2, targets=LOOPBACK).send(
+            make_message(), url=url, secret=SECRET
+        )
     finally:
         thread.join(timeout=5)
         server.server_close()

@@ -20,12 +20,15 @@ from care.vocab import PromptStatus
 from practices import default_library
 from scheduler.channels.base import Channels
 from scheduler.channels.email import EmailChannel
+from scheduler.channels.targets import Targets
 from scheduler.channels.webhook import WebhookChannel
 from scheduler.dispatch.deliver import ENDPOINT_FAILURE_LIMIT
 from scheduler.dispatch.once import dispatch_once
 from tests.conftest import settings_env
 from tests.pg import free_port
 from tests.scheduler.receiver import WebhookReceiver
+
+LOOPBACK = Targets(allow_http=True, allow_private=True)  # the test receivers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,7 +160,9 @@ def test_a_failing_endpoint_is_marked_and_holds_nothing_up(app, client, therapis
                 )
             )
             session.commit()
-        channels = Channels(base_url="http://h", webhook=WebhookChannel(timeout=2))
+        channels = Channels(
+            base_url="http://h", webhook=WebhookChannel(timeout=2, targets=LOOPBACK)
+        )
         now = datetime.now(UTC)
         for attempt in range(ENDPOINT_FAILURE_LIMIT + 1):
             _due_prompt(app, patient)

@@ -42,7 +42,7 @@ def test_register_stores_the_secret_encrypted_and_audits(app, therapist):
         assert [e.id for e in webhooks.endpoints(session, owner)] == [endpoint.id]
 
 
-def test_resume_clears_failing_and_remove_keeps_the_endpoint(app, therapist):
+def test_resume_clears_failing_and_remove_deletes_the_endpoint(app, therapist):
     from service import db
 
     with app.app_context(), session_scope(db.engine()) as session:
@@ -55,35 +55,45 @@ def test_resume_clears_failing_and_remove_keeps_the_endpoint(app, therapist):
         assert described.description == "new" and not described.active
         resumed = webhooks.update(session, owner, endpoint.id, active=True)
         assert resumed.active and not resumed.failing and resumed.consecutive_failures == 0
-        removed = webhooks.remove(session, owner, endpoint.id)
+        webhooks.remove(session, owner, endpoint.id)
         session.flush()
-        assert not removed.active
-        assert _actions(session, endpoint.id) == ["webhook.create", "webhook.delete"]
-        assert [e.id for e in webhooks.endpoints(session, owner)] == [endpoint.id]
+        assert _actions(session, endpoint.id) == [
+            "webhook.create",
+            "webhook.delete",
+            *["webhook.update"] * 3,
+        ]
+        assert webhooks.endpoints(session, owner) == []
+        with pytest.raises(NotFound):
+            webhooks.update(session, owner, endpoint.id, active=True)
 
 
-def test_ping_logs_the_answer_and_deliveries_are_newest_first(app, therapist):
+def test_a_ping_is_rate_limited_logged_and_deliveries_are_newest_first(app, therapist):
+    from datetime import timedelta
+
+    from care.errors import Conflict
+    from care.types import utcnow
     from service import db
 
     with app.app_context(), session_scope(db.engine()) as session:
         owner = session.get(User, uuid.UUID(therapist.id))
         endpoint, secret = webhooks.register(session, owner, url="https://example.org/hooks")
         session.flush()
-        seen = []
-
-        def send(url, key):
-            seen.append((url, key))
-            return Answer("failed", 500, "x" * 600)
-
-        first = webhooks.ping(session, owner, endpoint.id, send)
-        second = webhooks.ping(session, owner, endpoint.id, lambda u, k: Answer("ok", 200, ""))
+        assert webhooks.ping_target(session, owner, endpoint.id) == (
+            endpoint.id,
+            "https://example.org/hooks",
+            secret,
+        )
         session.flush()
-        assert seen == [("https://example.org/hooks", secret)]
-        assert first.detail.startswith("ping: xxx") and len(first.detail) == 500
-        assert (first.outcome, first.status_code, first.channel) == ("failed", 500, "webhook")
-        assert (second.outcome, second.detail) == ("ok", "ping: ")
+        with pytest.raises(Conflict, match="30 seconds"):
+            webhooks.ping_target(session, owner, endpoint.id)
+        later = utcnow() + timedelta(seconds=31)
+        assert webhooks.ping_target(session, owner, endpoint.id, now=later)[0] == endpoint.id
+        webhooks.record_ping(session, endpoint.id, Answer("failed", 500, "x" * 600))
+        session.flush()
         listed = webhooks.deliveries(session, owner, endpoint.id)
-        assert [row.id for row in listed] == [second.id, first.id]
+        assert listed[0].detail.startswith("ping: xxx") and len(listed[0].detail) == 500
+        assert (listed[0].outcome, listed[0].status_code) == ("failed", 500)
+        assert "webhook.ping" in _actions(session, endpoint.id)
 
 
 def test_another_therapists_endpoint_is_not_found(app, therapist, other_therapist):
@@ -98,7 +108,7 @@ def test_another_therapists_endpoint_is_not_found(app, therapist, other_therapis
         for command in (
             lambda: webhooks.update(session, stranger, endpoint.id, active=False),
             lambda: webhooks.remove(session, stranger, endpoint.id),
-            lambda: webhooks.ping(session, stranger, endpoint.id, lambda *a: calls.append(a)),
+            lambda: webhooks.ping_target(session, stranger, endpoint.id),
             lambda: webhooks.deliveries(session, stranger, endpoint.id),
             lambda: webhooks.own_endpoint(session, owner, uuid.uuid4()),
         ):

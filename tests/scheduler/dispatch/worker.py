@@ -15,15 +15,20 @@ from care.tables import Prompt
 from care.vocab import PromptStatus
 from practices import default_library
 from scheduler.channels.base import Channels
+from scheduler.channels.targets import Targets
 from scheduler.channels.webhook import WebhookChannel
 from scheduler.dispatch.once import dispatch_once
+
+LOOPBACK = Targets(allow_http=True, allow_private=True)  # the test receivers
 
 
 def main(url: str, secret_key: str, name: str, lease_seconds: float = 2.0) -> int:
     """Dispatch in batches until no prompt is planned or sending, or 120 s have passed."""
     secrets.configure(secret_key)
     engine = make_engine(url)
-    channels = Channels(base_url="http://hearth.test", webhook=WebhookChannel(timeout=5))
+    channels = Channels(
+        base_url="http://hearth.test", webhook=WebhookChannel(timeout=5, targets=LOOPBACK)
+    )
     library = default_library()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
