@@ -154,6 +154,23 @@ def _wav_entry(practice, level, person, settings, store, digest, pool) -> Render
     return _render_wav_locked(timeline, settings, store, key, pool)
 
 
+def cached(
+    practice: Practice,
+    level: int,
+    person: Personalisation | None,
+    settings: VoiceSettings,
+    fmt: str,
+    *,
+    store: MediaStore,
+    digest: str,
+) -> bool:
+    """True when this rendering (captions: fmt 'vtt', which come from the WAV entry) is in the
+    store already, so serving it costs no synthesis."""
+    parts = cache_parts(practice, level, person, settings, digest)
+    wanted = "wav" if fmt == "vtt" else fmt
+    return _hit(store, store.key(**parts, format=wanted), wanted) is not None
+
+
 def render_audio(
     practice: Practice,
     level: int,

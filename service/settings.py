@@ -47,6 +47,8 @@ class Settings:
     session_idle_minutes: int = 120
     session_hours: int = 12
     webhook_allow_http: bool = False
+    renders_per_person: int = 6
+    renders_at_once: int = 2
     webhook_allow_private: bool = False
     secret_key_previous: str | None = None
     extra: dict = field(default_factory=dict)
@@ -181,6 +183,8 @@ def load(env=None) -> Settings:
         signin_window_minutes=_int(env, "HEARTH_SIGNIN_WINDOW_MINUTES", 15, 1, 24 * 60),
         session_idle_minutes=_int(env, "HEARTH_SESSION_IDLE_MINUTES", 120, 5, 24 * 60),
         session_hours=_int(env, "HEARTH_SESSION_HOURS", 12, 1, 24 * 30),
+        renders_per_person=_int(env, "HEARTH_RENDERS_PER_PERSON", 6, 1, 10_000),
+        renders_at_once=_int(env, "HEARTH_RENDERS_AT_ONCE", 2, 1, 64),
         webhook_allow_http=_choice(env, "HEARTH_WEBHOOK_ALLOW_HTTP", "0", ("0", "1")) == "1",
         webhook_allow_private=_choice(env, "HEARTH_WEBHOOK_ALLOW_PRIVATE", "0", ("0", "1")) == "1",
     )

@@ -97,8 +97,16 @@ VoiceId = Annotated[
         strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_./+-]+$"
     ),
 ]
-SpeechRate = Annotated[int, Field(ge=80, le=260, description="Words per minute (calm: 120-150)")]
-SpeechPitch = Annotated[int, Field(ge=0, le=99, description="espeak pitch, 0-99 (calm: 30-50)")]
+# In steps of ten: a handful of renderings per practice, not millions (each one is synthesis).
+SpeechRate = Annotated[
+    int,
+    Field(
+        ge=80, le=260, multiple_of=10, description="Words per minute in steps of 10 (calm: 120-150)"
+    ),
+]
+SpeechPitch = Annotated[
+    int, Field(ge=0, le=90, multiple_of=10, description="espeak pitch in steps of 10 (calm: 30-50)")
+]
 Email = Annotated[
     str,
     StringConstraints(

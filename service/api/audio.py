@@ -6,34 +6,22 @@ served by path, with HTTP Range (206), ETag and Content-Length.
 """
 
 import re
+from contextlib import nullcontext
 from typing import Annotated, Literal
 
 from flask import send_file
 from pydantic import BaseModel, Field
 
 from care.clients import commands as clients
+from care.errors import Invalid
 from care.schemas import SpeechPitch, SpeechRate, VoiceId
 from care.tables import User
-from media.render import render_audio, render_captions
+from media.render import cached, render_audio, render_captions
 from media.speech.pool import list_voices
-from service import db, media
+from service import db, media, render_budget
 from service.api import api
 from service.api.framework import SIGNED_IN
 from service.library import get_visible, library, personalisation
-
-
-class AudioQuery(BaseModel):
-    """Which variant, format and (optionally) voice; a client's own settings apply otherwise."""
-
-    model_config = {"extra": "forbid"}
-
-    level: Annotated[int | None, Field(ge=1, le=5, description="Default: the lowest offered")] = (
-        None
-    )
-    format: Literal["wav", "mp3", "ogg"] = "mp3"
-    voice: VoiceId | None = None
-    rate: SpeechRate | None = None
-    pitch: SpeechPitch | None = None
 
 
 class CaptionQuery(BaseModel):
@@ -42,9 +30,18 @@ class CaptionQuery(BaseModel):
     model_config = {"extra": "forbid"}
 
     level: Annotated[int | None, Field(ge=1, le=5)] = None
-    voice: VoiceId | None = None
+    voice: VoiceId | None = Field(default=None, description="One of GET /api/v1/voices")
     rate: SpeechRate | None = None
-    pitch: SpeechPitch | None = None
+    pitch: SpeechPitch | None = Field(default=None, description="A client's is their saved one")
+
+
+class AudioQuery(CaptionQuery):
+    """Which variant, format and (optionally) voice; a client's own settings apply otherwise."""
+
+    level: Annotated[int | None, Field(ge=1, le=5, description="Default: the lowest offered")] = (
+        None
+    )
+    format: Literal["wav", "mp3", "ogg"] = "mp3"
 
 
 class VoiceOut(BaseModel):
@@ -67,8 +64,15 @@ def _context(user: User, practice_id: str, query):
     level = query.level if query.level is not None else practice.levels[0]
     practice.variant(level)
     record = clients.for_user(db.session(), user) if user.role == "client" else None
+    if record is not None and query.pitch is not None:
+        raise Invalid("a client's audio uses their saved pitch; leave pitch out", field="pitch")
     settings = media.voice_settings(record, voice=query.voice, rate=query.rate, pitch=query.pitch)
     return practice, level, personalisation(record, spoken=True), settings
+
+
+def _budgeted(user: User, hit: bool):
+    """No limit for what is cached; a new recording counts against the person's budget."""
+    return nullcontext() if hit else render_budget.budget().render(str(user.id))
 
 
 def _file_stem(practice) -> str:
@@ -109,21 +113,25 @@ _AUDIO_RESPONSE = {
     roles=SIGNED_IN,
     query=AudioQuery,
     response=_AUDIO_RESPONSE,
-    errors=(304, 503),
+    errors=(304, 429, 503),
 )
 def get_audio(user: User, practice_id: str, query: AudioQuery):
     """Synthesised offline with exact pauses; rendered once per content key, then cached."""
     practice, level, person, settings = _context(user, practice_id, query)
-    result = render_audio(
-        practice,
-        level,
-        person,
-        settings,
-        query.format,
-        store=media.store(),
-        digest=library().digest(practice.id),
-        pool=media.pool(),
-    )
+    digest, store = library().digest(practice.id), media.store()
+    with _budgeted(
+        user, cached(practice, level, person, settings, query.format, store=store, digest=digest)
+    ):
+        result = render_audio(
+            practice,
+            level,
+            person,
+            settings,
+            query.format,
+            store=store,
+            digest=digest,
+            pool=media.pool(),
+        )
     return _send(result, f"{_file_stem(practice)}-level{level}.{query.format}")
 
 
@@ -138,20 +146,24 @@ def get_audio(user: User, practice_id: str, query: AudioQuery):
         "description": "WebVTT whose cue times come from the audio itself.",
         "content": {"text/vtt": {"schema": {"type": "string"}}},
     },
-    errors=(304, 503),
+    errors=(304, 429, 503),
 )
 def get_captions(user: User, practice_id: str, query: CaptionQuery):
     """Each speech segment of the audio is one cue, timed by the assembly."""
     practice, level, person, settings = _context(user, practice_id, query)
-    result = render_captions(
-        practice,
-        level,
-        person,
-        settings,
-        store=media.store(),
-        digest=library().digest(practice.id),
-        pool=media.pool(),
-    )
+    digest, store = library().digest(practice.id), media.store()
+    with _budgeted(
+        user, cached(practice, level, person, settings, "vtt", store=store, digest=digest)
+    ):
+        result = render_captions(
+            practice,
+            level,
+            person,
+            settings,
+            store=store,
+            digest=digest,
+            pool=media.pool(),
+        )
     return _send(result, f"{_file_stem(practice)}-level{level}.vtt")
 
 

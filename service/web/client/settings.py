@@ -63,8 +63,8 @@ SETTINGS_PROBLEMS = {
     "quiet_end": "Please write the time as hours and minutes, for example 07:00.",
     "voice": "Please choose one of the voices in the list.",
     "speech_rate": (
-        f"Please choose a pace from {RATE_RANGE[0]} to {RATE_RANGE[1]} words a minute "
-        "(140 is the default)."
+        f"Please choose a pace from {RATE_RANGE[0]} to {RATE_RANGE[1]} words a minute, in "
+        "steps of 10 (140 is the default)."
     ),
 }
 
@@ -96,7 +96,10 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
         fields["voice"] = values["voice"]
     rate = values["speech_rate"]
     rate = int(rate) if rate.isascii() and rate.isdigit() else None
-    if rate is None or not (RATE_RANGE[0] <= rate <= RATE_RANGE[1] or rate == client.speech_rate):
+    in_range = (
+        RATE_RANGE[0] <= rate <= RATE_RANGE[1] and rate % 10 == 0 if rate is not None else False
+    )
+    if rate is None or not (in_range or rate == client.speech_rate):
         errors["speech_rate"] = SETTINGS_PROBLEMS["speech_rate"]
     elif not (client.speech_rate is None and rate == DEFAULT_RATE):
         fields["speech_rate"] = rate
