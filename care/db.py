@@ -1,5 +1,7 @@
 """Database engines and sessions for the care record (no Flask here)."""
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +23,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda *_: _private_files(engine.url.database))
         return engine
     # pre_ping lets a web worker recover on its own after the database restarts.
     return create_engine(
@@ -39,7 +42,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, so an erased client's text does not linger in
+    # free pages of the file (set explicitly: builds differ in their default).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _private_files(database: str | None) -> None:
+    """The database and its WAL files readable by their owner only (like the backups)."""
+    if not database or database == ":memory:":
+        return
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.chmod(database + suffix, 0o600)
+
+
+def checkpoint(engine: Engine) -> None:
+    """Fold SQLite's write-ahead log back into the database and empty it, so rows just
+    deleted (an erasure) leave no copy in the WAL file. Nothing to do on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def normalise_url(url: str) -> str:

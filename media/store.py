@@ -188,6 +188,29 @@ class MediaStore:
         """Bytes used by finished files."""
         return sum(st.st_size for files in self._entries().values() for _, st in files)
 
+    def remove_mentioning(self, words: list[str]) -> int:
+        """Remove every entry whose captions or timeline mention one of `words` (a client's
+        names and touch phrase, at erasure); returns how many entries went. Entries being
+        written right now are skipped; a later erasure pass or eviction takes them."""
+        wanted = [w for w in (w.strip() for w in words) if len(w) >= 2]
+        if not wanted:
+            return 0
+        removed = 0
+        for key, files in self._entries().items():
+            if not _KEY.fullmatch(key):
+                continue
+            texts = [p for p, _ in files if p.suffix in (".json", ".vtt")]
+            if not any(_mentions(p, wanted) for p in texts):
+                continue
+            with self.lock(key, blocking=False) as held:
+                if not held:
+                    continue
+                for path, _ in files:
+                    path.unlink(missing_ok=True)
+                self._lock_path(key).unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def evict(self) -> list[Path]:
         """Remove least recently used entries until the total is within max_bytes."""
         entries = self._entries()
@@ -212,3 +235,11 @@ class MediaStore:
                 self._lock_path(key).unlink(missing_ok=True)
                 total -= sum(st.st_size for _, st in files)
         return removed
+
+
+def _mentions(path: Path, words: list[str]) -> bool:
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(word in text for word in words)

@@ -16,6 +16,7 @@ from care.tables import User
 from service import db
 from service.api import api
 from service.api.framework import THERAPIST
+from service.erase import erase
 from service.library import library
 
 MEDIA_TYPES = {
@@ -140,6 +141,5 @@ def erase_client(user: User, client_id: uuid.UUID, body: EraseConfirm):
             "client's display name exactly as it appears in their record; nothing was erased",
             field="confirm",
         )
-    erasure.erase_client(session, user, client_id)
-    session.commit()
+    erase(user, client_id)
     return None

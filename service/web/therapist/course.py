@@ -13,6 +13,7 @@ from care.errors import Conflict, Invalid
 from care.tables import Client
 from care.types import utcnow
 from service import db
+from service.erase import erase
 from service.planning import replan
 from service.web.shared.blueprint import THERAPIST, signed_in, web
 from service.web.shared.forms import plain, problems_of
@@ -154,11 +155,10 @@ def therapist_erase(client_id: uuid.UUID):
         return page, 422
     name = client.display_name
     try:
-        erasure.erase_client(session, g.page_user, client.id)
+        erase(g.page_user, client.id)
     except Conflict as problem:
         session.rollback()
         flash(plain(problem.message))
         return _back(client)
-    session.commit()
     flash(f"{name}'s record is erased. Only a line with counts stays in the audit log.")
     return redirect(url_for("web.home", show="discharged"), 303)
