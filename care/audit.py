@@ -17,6 +17,8 @@ from care.tables import AuditEvent
 
 _ACCESSED: ContextVar[set[uuid.UUID] | None] = ContextVar("hearth_accessed_clients", default=None)
 _RECORDED: ContextVar[set[uuid.UUID] | None] = ContextVar("hearth_recorded_clients", default=None)
+# Refused reaches for another tenant's objects, written after the request (which fails).
+_REFUSED: ContextVar[list[dict] | None] = ContextVar("hearth_refused_reaches", default=None)
 
 
 def note_access(client_id: uuid.UUID) -> None:
@@ -31,15 +33,22 @@ def unrecorded() -> set[uuid.UUID]:
     return (_ACCESSED.get() or set()) - (_RECORDED.get() or set())
 
 
-def begin_collecting() -> tuple[Token, Token]:
+def begin_collecting() -> tuple[Token, Token, Token]:
     """Start noting the clients reached from here on (end with `end_collecting`)."""
-    return _ACCESSED.set(set()), _RECORDED.set(set())
+    return _ACCESSED.set(set()), _RECORDED.set(set()), _REFUSED.set([])
 
 
-def end_collecting(tokens: tuple[Token, Token]) -> None:
+def end_collecting(tokens: tuple[Token, Token, Token]) -> None:
     """Stop noting (what `begin_collecting` started)."""
     _ACCESSED.reset(tokens[0])
     _RECORDED.reset(tokens[1])
+    _REFUSED.reset(tokens[2])
+
+
+def refusals() -> list[dict]:
+    """The refused reaches noted during this request (each the keyword arguments of an
+    audit entry), for the service to write once the request has ended."""
+    return list(_REFUSED.get() or [])
 
 
 def record(
@@ -68,6 +77,35 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_refusal(
+    session: Session,
+    action: str,
+    *,
+    actor_id: uuid.UUID | None,
+    target_type: str,
+    target_id: object,
+    client_id: uuid.UUID | None = None,
+) -> None:
+    """Audit a refused reach for another tenant's object; the caller answers 404 as if it did
+    not exist. In a request the entry is written after the request (which fails and is rolled
+    back); elsewhere (the command line, tests) it joins the caller's session. A transaction of
+    its own would wait on the caller's lock on SQLite."""
+    entry = {
+        "action": action,
+        "actor_id": actor_id,
+        "target_type": target_type,
+        "target_id": target_id,
+        "client_id": client_id,
+        "outcome": "denied",
+        "detail": "another tenant's object",
+    }
+    noted = _REFUSED.get()
+    if noted is not None:
+        noted.append(entry)
+        return
+    record(session, **entry)
 
 
 def search(

@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def write_notes(response):
+        if "audit_tokens" in g and audit.refusals():
+            _write_refusals(response.status_code)
         if "audit_tokens" in g and response.status_code < 400:
             # Clients whose request recorded its own entry (a change, an explicit read) need
             # no second one.
@@ -40,6 +42,20 @@ def init_app(app: Flask) -> None:
         tokens = g.pop("audit_tokens", None)
         if tokens is not None:
             audit.end_collecting(tokens)
+
+
+def _write_refusals(status: int) -> None:
+    """Write the refused reaches for other tenants' objects, after the refused request."""
+    session = db.session()
+    try:
+        if status >= 400:
+            session.rollback()  # the refused request keeps nothing
+        for entry in audit.refusals():
+            audit.record(session, **entry)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("could not write a refused reach", extra={"path": logged_path(request.path)})
 
 
 def _write(accessed: set, status: int) -> None:

@@ -1,5 +1,6 @@
 """How much synthesis one person may cause, per process: a few new renderings per person in a
-window (429 with Retry-After beyond it), one at a time per person, and a bounded number at
+window (429 with Retry-After beyond it), one at a time per person (their other requests wait
+their turn, as a browser fetching audio over two connections does), and a bounded number at
 once for everyone (503 with Retry-After when all are busy for too long). Cached audio is never
 limited. One person flooding renders therefore cannot starve another person's requests."""
 
@@ -26,23 +27,21 @@ class Budget:
     window: float = WINDOW_SECONDS
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _recent: dict = field(default_factory=lambda: defaultdict(deque))
-    _busy: set = field(default_factory=set)
+    _turns: dict = field(default_factory=dict)
     _slots: threading.BoundedSemaphore | None = None
 
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(self.at_once)
 
-    def _admit(self, who: str, now: float) -> None:
+    def _turn(self, who: str) -> threading.Lock:
+        with self._lock:
+            return self._turns.setdefault(who, threading.Lock())
+
+    def _count(self, who: str, now: float) -> None:
         with self._lock:
             recent = self._recent[who]
             while recent and recent[0] <= now - self.window:
                 recent.popleft()
-            if who in self._busy:
-                raise ApiProblem(
-                    429,
-                    "one new recording is already being made for you; try again when it is ready",
-                    headers={"Retry-After": "10"},
-                )
             if len(recent) >= self.per_person:
                 wait = max(1, int(recent[0] + self.window - now + 0.999))
                 raise ApiProblem(
@@ -52,26 +51,39 @@ class Budget:
                     headers={"Retry-After": str(wait)},
                 )
             recent.append(now)
-            self._busy.add(who)
 
     @contextmanager
-    def render(self, who: str, now: float | None = None):
-        """Hold a render slot for `who` while a new recording is made."""
-        self._admit(who, time.monotonic() if now is None else now)
+    def guard(self, who: str, is_cached, now: float | None = None):
+        """Around serving one recording: nothing for a cached one; for a new one, the
+        person's turn (their other requests wait, then usually find it made), a place in
+        their budget and a free synthesis slot."""
+        if is_cached():
+            yield
+            return
+        turn = self._turn(who)
+        if not turn.acquire(timeout=WAIT_SECONDS):
+            raise _busy()
         try:
+            if is_cached():  # made while this request waited its turn
+                yield
+                return
+            self._count(who, time.monotonic() if now is None else now)
             if not self._slots.acquire(timeout=WAIT_SECONDS):
-                raise ApiProblem(
-                    503,
-                    "recordings are being made for many people right now; try again shortly",
-                    headers={"Retry-After": "20"},
-                )
+                raise _busy()
             try:
                 yield
             finally:
                 self._slots.release()
         finally:
-            with self._lock:
-                self._busy.discard(who)
+            turn.release()
+
+
+def _busy() -> ApiProblem:
+    return ApiProblem(
+        503,
+        "recordings are being made for many people right now; try again shortly",
+        headers={"Retry-After": "20"},
+    )
 
 
 def budget() -> Budget:

@@ -86,6 +86,17 @@ def database_url(request, tmp_path):
     return url
 
 
+def finish(app) -> None:
+    """End a test app: first let hearth's background threads (emails, webhook tests) finish,
+    so none opens a connection after the engine is gone; then dispose of the engine."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("hearth-") and thread is not threading.current_thread():
+            thread.join(timeout=15)
+    app.extensions["hearth.engine"].dispose()
+
+
 def settings_env(tmp_path, database_url: str, **extra) -> dict:
     """The environment a test app runs with (isolated from the developer's own)."""
     env = {
@@ -111,7 +122,7 @@ def app(database_url, tmp_path):
     """An app on a fresh database."""
     app = create_app(load(settings_env(tmp_path, database_url)), testing=True)
     yield app
-    app.extensions["hearth.engine"].dispose()
+    finish(app)
 
 
 @pytest.fixture
@@ -125,8 +136,8 @@ def mailing_app(database_url, tmp_path):
     try:
         yield app, inbox
     finally:
+        finish(app)
         controller.stop()
-        app.extensions["hearth.engine"].dispose()
 
 
 @pytest.fixture

@@ -164,6 +164,15 @@ def get_for_therapist(session: Session, therapist: User, assignment_id: uuid.UUI
     if assignment is None or assignment.deleted_at is not None:
         raise NotFound("no assignment with this id among your clients")
     client = session.get(Client, assignment.client_id)
+    if client is not None and client.therapist_id != therapist.id:
+        audit.record_refusal(
+            session,
+            "assignment.reach",
+            actor_id=therapist.id,
+            target_type="assignment",
+            target_id=assignment.id,
+            client_id=client.id,
+        )
     if client is None or client.therapist_id != therapist.id:
         raise NotFound("no assignment with this id among your clients")
     audit.note_access(client.id)

@@ -331,6 +331,15 @@ def _pause_gated(
 def get_for_therapist(session: Session, therapist: User, client_id: uuid.UUID) -> Client:
     """A client of this therapist; anyone else's answers NotFound, as if it did not exist."""
     client = session.get(Client, client_id)
+    if client is not None and client.therapist_id != therapist.id:
+        audit.record_refusal(
+            session,
+            "client.reach",
+            actor_id=therapist.id,
+            target_type="client",
+            target_id=client.id,
+            client_id=client.id,
+        )
     if client is None or client.therapist_id != therapist.id:
         raise NotFound("no client with this id among your clients")
     audit.note_access(client.id)

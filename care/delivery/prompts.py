@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from care import audit
 from care.errors import Conflict, NotFound
 from care.tables import Prompt
 from care.types import utcnow
@@ -71,6 +72,15 @@ def inbox(session: Session, client_id: uuid.UUID, now: datetime | None = None) -
 def own_prompt(session: Session, client_id: uuid.UUID, prompt_id: uuid.UUID) -> Prompt:
     """One of this client's prompts, or NotFound."""
     prompt = session.get(Prompt, prompt_id)
+    if prompt is not None and prompt.client_id != client_id:
+        audit.record_refusal(
+            session,
+            "prompt.reach",
+            actor_id=None,
+            target_type="prompt",
+            target_id=prompt.id,
+            client_id=prompt.client_id,
+        )
     if prompt is None or prompt.client_id != client_id:
         raise NotFound("no prompt with this id among yours")
     return prompt

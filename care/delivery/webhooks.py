@@ -30,6 +30,14 @@ class SendResult(Protocol):
 def own_endpoint(session: Session, therapist: User, endpoint_id: uuid.UUID) -> WebhookEndpoint:
     """The therapist's endpoint with this id; NotFound for an unknown one or another's."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is not None and endpoint.therapist_id != therapist.id:
+        audit.record_refusal(
+            session,
+            "webhook.reach",
+            actor_id=therapist.id,
+            target_type="webhook",
+            target_id=endpoint.id,
+        )
     if endpoint is None or endpoint.therapist_id != therapist.id:
         raise NotFound("no webhook endpoint with this id among yours")
     return endpoint

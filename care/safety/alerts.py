@@ -58,6 +58,15 @@ def list_for_therapist(
 def acknowledge(session: Session, therapist: User, alert_id: uuid.UUID) -> Alert:
     """Mark an alert seen; acknowledging twice is a conflict that says who did it first."""
     alert = session.get(Alert, alert_id)
+    if alert is not None and alert.therapist_id != therapist.id:
+        audit.record_refusal(
+            session,
+            "alert.reach",
+            actor_id=therapist.id,
+            target_type="alert",
+            target_id=alert.id,
+            client_id=alert.client_id,
+        )
     if alert is None or alert.therapist_id != therapist.id:
         raise NotFound("no alert with this id among yours")
     if alert.status == "acknowledged":

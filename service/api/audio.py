@@ -6,7 +6,6 @@ served by path, with HTTP Range (206), ETag and Content-Length.
 """
 
 import re
-from contextlib import nullcontext
 from typing import Annotated, Literal
 
 from flask import send_file
@@ -70,9 +69,9 @@ def _context(user: User, practice_id: str, query):
     return practice, level, personalisation(record, spoken=True), settings
 
 
-def _budgeted(user: User, hit: bool):
+def _budgeted(user: User, is_cached):
     """No limit for what is cached; a new recording counts against the person's budget."""
-    return nullcontext() if hit else render_budget.budget().render(str(user.id))
+    return render_budget.budget().guard(str(user.id), is_cached)
 
 
 def _file_stem(practice) -> str:
@@ -120,7 +119,8 @@ def get_audio(user: User, practice_id: str, query: AudioQuery):
     practice, level, person, settings = _context(user, practice_id, query)
     digest, store = library().digest(practice.id), media.store()
     with _budgeted(
-        user, cached(practice, level, person, settings, query.format, store=store, digest=digest)
+        user,
+        lambda: cached(practice, level, person, settings, query.format, store=store, digest=digest),
     ):
         result = render_audio(
             practice,
@@ -153,7 +153,7 @@ def get_captions(user: User, practice_id: str, query: CaptionQuery):
     practice, level, person, settings = _context(user, practice_id, query)
     digest, store = library().digest(practice.id), media.store()
     with _budgeted(
-        user, cached(practice, level, person, settings, "vtt", store=store, digest=digest)
+        user, lambda: cached(practice, level, person, settings, "vtt", store=store, digest=digest)
     ):
         result = render_captions(
             practice,

@@ -190,3 +190,41 @@ def test_a_therapist_sees_who_reached_their_client_and_nobody_else_does(
     assert client.get(url, headers=other_therapist.headers).status_code == 404
     assert client.get("/api/v1/audit", headers=therapist.headers).status_code == 403
     assert client.get("/api/v1/audit", headers=patient.headers).status_code == 403
+
+
+def test_reaching_for_another_tenants_objects_is_audited(app, client, therapist, patient):
+    from tests.conftest import make_person
+    from tests.service.web.test_therapist_pages import web_session
+
+    stranger = make_person(app, "therapist", "alex@example.org")
+    cid = patient.client_id
+    assignment = client.post(
+        f"/api/v1/clients/{cid}/assignments",
+        headers=therapist.headers,
+        json={"practice_id": "watching-kindness"},
+    ).json["id"]
+    assert client.get(f"/api/v1/clients/{cid}", headers=stranger.headers).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/assignments/{assignment}", headers=stranger.headers, json={"note": "x"}
+        ).status_code
+        == 404
+    )
+    browser, _ = web_session(app, stranger)
+    assert browser.get(f"/clients/{cid}").status_code == 404
+    from care.db import session_scope
+    from service import db
+
+    with app.app_context(), session_scope(db.engine()) as session:
+        refused = [
+            (e.action, e.outcome, str(e.client_id))
+            for e in session.exec(
+                select(AuditEvent).where(AuditEvent.actor_id == uuid.UUID(stranger.id))
+            )
+            if e.outcome == "denied"
+        ]
+    assert refused.count(("client.reach", "denied", cid)) == 2  # the API and the page
+    assert ("assignment.reach", "denied", cid) in refused
+    # The client's own therapist sees who reached for the record.
+    log = client.get(f"/api/v1/clients/{cid}/audit", headers=therapist.headers).json["items"]
+    assert any(item["action"] == "client.reach" for item in log)

@@ -11,36 +11,59 @@ from service.api.problems import ApiProblem
 from service.app import create_app
 from service.render_budget import Budget
 from service.settings import load
-from tests.conftest import make_person, settings_env
+from tests.conftest import finish, make_person, settings_env
 
 URL = "/api/v1/practices/watching-kindness"
+
+
+NEW = lambda: False  # noqa: E731  (a recording not made yet)
 
 
 def test_a_person_gets_a_few_new_recordings_per_window():
     budget = Budget(per_person=2, at_once=2)
     for at in (0.0, 1.0):
-        with budget.render("sam", now=at):
+        with budget.guard("sam", NEW, now=at):
             pass
-    with pytest.raises(ApiProblem) as refused, budget.render("sam", now=2.0):
+    with pytest.raises(ApiProblem) as refused, budget.guard("sam", NEW, now=2.0):
         pass
     assert refused.value.status == 429 and 590 <= int(refused.value.headers["Retry-After"]) <= 600
-    with budget.render("kai", now=2.0):  # someone else is not affected
+    with budget.guard("sam", lambda: True, now=2.0):  # a cached one is never limited
         pass
-    with budget.render("sam", now=601.0):  # the window moved on
+    with budget.guard("kai", NEW, now=2.0):  # someone else is not affected
+        pass
+    with budget.guard("sam", NEW, now=601.0):  # the window moved on
         pass
 
 
-def test_one_new_recording_at_a_time_per_person_and_a_bound_for_everyone(monkeypatch):
+def test_a_persons_second_request_waits_its_turn_and_finds_the_recording(monkeypatch):
+    budget = Budget(per_person=1, at_once=2)
+    made = threading.Event()
+    order = []
+
+    def second():
+        with budget.guard("sam", made.is_set, now=0.0):
+            order.append("second served")
+
+    with budget.guard("sam", NEW, now=0.0):
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        threading.Event().wait(0.1)
+        assert order == []  # waiting its turn, not refused
+        made.set()
+        order.append("first made")
+    waiter.join(timeout=10)
+    # The second found it made, so it counted nothing against a budget of one.
+    assert order == ["first made", "second served"]
+
+
+def test_a_bound_for_everyone(monkeypatch):
     monkeypatch.setattr(render_budget, "WAIT_SECONDS", 0.1)
     budget = Budget(per_person=10, at_once=1)
-    with budget.render("sam"):
-        with pytest.raises(ApiProblem) as twice, budget.render("sam"):
-            pass
-        assert twice.value.status == 429
-        with pytest.raises(ApiProblem) as full, budget.render("kai"):
+    with budget.guard("sam", NEW):
+        with pytest.raises(ApiProblem) as full, budget.guard("kai", NEW):
             pass
         assert full.value.status == 503 and full.value.headers["Retry-After"]
-    with budget.render("kai"):  # the slot is free again
+    with budget.guard("kai", NEW):  # the slot is free again
         pass
 
 
@@ -49,7 +72,7 @@ def tight_app(database_url, tmp_path):
     env = settings_env(tmp_path, database_url, HEARTH_RENDERS_PER_PERSON="2")
     app = create_app(load(env), testing=True)
     yield app
-    app.extensions["hearth.engine"].dispose()
+    finish(app)
 
 
 def test_a_client_flooding_new_variants_is_told_to_wait_but_replays_freely(tight_app):
@@ -84,7 +107,7 @@ def test_budget_is_shared_by_the_threads_of_a_process():
     inside, peak, lock = [0], [0], threading.Lock()
 
     def work(who):
-        with budget.render(who):
+        with budget.guard(who, NEW):
             with lock:
                 inside[0] += 1
                 peak[0] = max(peak[0], inside[0])

@@ -8,7 +8,7 @@ import pytest
 
 from service.app import create_app
 from service.settings import load
-from tests.conftest import make_person, settings_env
+from tests.conftest import finish, make_person, settings_env
 from tests.scheduler.receiver import WebhookReceiver
 
 
@@ -20,7 +20,7 @@ def strict_app(database_url, tmp_path):
     )
     app = create_app(load(env), testing=True)
     yield app
-    app.extensions["hearth.engine"].dispose()
+    finish(app)
 
 
 @pytest.mark.parametrize(

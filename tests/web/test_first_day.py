@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from service.app import create_app
 from service.settings import load
 from tests import mail
-from tests.conftest import make_person, settings_env
+from tests.conftest import finish, make_person, settings_env
 from tests.web.conftest import sign_in
 from tests.web.test_client_player import _tab_to
 
@@ -34,7 +34,7 @@ def app(database_url, tmp_path, inbox):
     env = settings_env(tmp_path, database_url, **mail.smtp_env(inbox[0]))
     app = create_app(load(env), testing=True)
     yield app
-    app.extensions["hearth.engine"].dispose()
+    finish(app)
 
 
 def _path(link: str) -> str:

@@ -13,7 +13,7 @@ from care.delivery import secrets
 from care.tables import WebhookEndpoint
 from service import settings
 from service.app import create_app
-from tests.conftest import SECRET, settings_env
+from tests.conftest import SECRET, finish, settings_env
 from tests.scheduler.receiver import WebhookReceiver
 
 KEY_B = "the-new-secret-key-which-is-long-enough-9876543210"
@@ -112,7 +112,7 @@ def test_rotation_keeps_secrets_and_sessions_then_moves_secrets_to_the_new_key(
         _ping(new_only, endpoint_id, therapist, receiver)
         assert _home_with_cookie(new_only, cookie).status_code == 302
         for built in (rotating, new_only):
-            built.extensions["hearth.engine"].dispose()
+            finish(built)
 
 
 def test_a_secret_neither_key_opens_is_reported_and_the_others_rotate(
