@@ -97,6 +97,30 @@ def seed(url: str, users: int) -> list[dict]:
     return people
 
 
+def prepare(server, name: str) -> tuple[str, dict]:
+    """A migrated database on `server` and the environment hearth runs with for this run (also
+    put into this process's environment, for the seeding)."""
+    from care import migrate
+    from care.db import make_engine
+
+    url = server.create_database(f"hearth_{name}")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    instance = Path(tempfile.mkdtemp(prefix=f"hearth-{name}-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "HEARTH_INSTANCE_DIR": str(instance),
+        "HEARTH_MEDIA_DIR": str(instance / "media"),
+        "HEARTH_SECRET_KEY": f"{name}-benchmark-secret-key-0123456789abcdef",
+        "HEARTH_LOG_LEVEL": "WARNING",
+        "HEARTH_BASE_URL": "http://127.0.0.1",
+    }
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("HEARTH_", "DATA"))})
+    return url, env
+
+
 def serve(app: str, port: int, env: dict, workers: int) -> subprocess.Popen:
     """gunicorn with the settings both sides share."""
     command = [
@@ -218,28 +242,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     args = parser.parse_args()
 
-    from care import migrate
-    from care.db import make_engine
     from tests.pg import PostgresServer
 
     server = PostgresServer().start()
     processes: list[subprocess.Popen] = []
     try:
-        url = server.create_database("hearth_load")
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        instance = Path(tempfile.mkdtemp(prefix="hearth-load-"))
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "HEARTH_INSTANCE_DIR": str(instance),
-            "HEARTH_MEDIA_DIR": str(instance / "media"),
-            "HEARTH_SECRET_KEY": "load-benchmark-secret-key-0123456789abcdef",
-            "HEARTH_LOG_LEVEL": "WARNING",
-            "HEARTH_BASE_URL": "http://127.0.0.1",
-        }
-        os.environ.update({k: v for k, v in env.items() if k.startswith(("HEARTH_", "DATA"))})
+        url, env = prepare(server, "load")
         people = seed(url, args.clients)
         hearth_port, bare_port = free_port(), free_port()
         processes.append(serve("wsgi:app", hearth_port, env, args.workers))

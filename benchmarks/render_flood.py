@@ -18,7 +18,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load import PRACTICE, free_port, seed, serve  # noqa: E402
+from benchmarks.load import PRACTICE, free_port, prepare, seed, serve  # noqa: E402
 
 
 def _probe(port: int, token: str, count: int) -> list[float]:
@@ -78,28 +77,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    from care import migrate
-    from care.db import make_engine
     from tests.pg import PostgresServer
 
     server = PostgresServer().start()
     process = None
     try:
-        url = server.create_database("hearth_flood")
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        instance = Path(tempfile.mkdtemp(prefix="hearth-flood-"))
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "HEARTH_INSTANCE_DIR": str(instance),
-            "HEARTH_MEDIA_DIR": str(instance / "media"),
-            "HEARTH_SECRET_KEY": "flood-benchmark-secret-key-0123456789abcdef",
-            "HEARTH_LOG_LEVEL": "WARNING",
-            "HEARTH_BASE_URL": "http://127.0.0.1",
-        }
-        os.environ.update({k: v for k, v in env.items() if k.startswith(("HEARTH_", "DATA"))})
+        url, env = prepare(server, "flood")
         flooder, victim = seed(url, 2)
         port = free_port()
         process = serve("wsgi:app", port, env, args.workers)

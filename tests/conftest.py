@@ -126,6 +126,18 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def smtp_inbox():
+    """A recording SMTP server on loopback for one test: (controller, inbox)."""
+    from tests import mail
+
+    controller, inbox = mail.start()
+    try:
+        yield controller, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
 def mailing_app(database_url, tmp_path):
     """An app that sends email to a recording SMTP server on loopback: (app, inbox)."""
     from tests import mail

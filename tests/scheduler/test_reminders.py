@@ -13,17 +13,13 @@ from practices import default_library
 from scheduler.channels.base import Channels
 from scheduler.channels.email import EmailChannel
 from scheduler.notify import send_reminders
-from tests import mail
 from tests.records import sent_prompt
 
 
 @pytest.fixture
-def inbox():
-    controller, received = mail.start()
-    try:
-        yield controller, received
-    finally:
-        controller.stop()
+def inbox(smtp_inbox):
+    """The loopback SMTP server of this test, and what it received."""
+    return smtp_inbox
 
 
 def _client(app, patient, **changes):

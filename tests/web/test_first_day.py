@@ -19,13 +19,9 @@ PASSWORD_C = "kai-chooses-a-passphrase"
 
 
 @pytest.fixture
-def inbox():
-    """The loopback SMTP server for this test, and what it received."""
-    controller, received = mail.start()
-    try:
-        yield controller, received
-    finally:
-        controller.stop()
+def inbox(smtp_inbox):
+    """The loopback SMTP server of this test, and what it received."""
+    return smtp_inbox
 
 
 @pytest.fixture
