@@ -26,6 +26,7 @@ LEVEL_RANGE = (LOWEST_LEVEL, TOP_LEVEL)  # what a therapist may set as start, bo
 
 # Distress ratings and thresholds (CLINICAL.md section 5) ----------------------------------------
 
+SPEECH_STEP = 10  # voice rate and pitch come in steps: a handful of renderings, not millions
 PASSWORD_MIN_LENGTH = 12  # ASVS L2 asks for at least 12
 RATING_RANGE = (0, 10)  # 0 = calm, 10 = the worst imaginable (SUDS-style)
 # A threshold of 0 would call every rating rough or a crisis, so thresholds start at 1.

@@ -169,13 +169,14 @@ def _plan_one(
         elif prompt.status == PromptStatus.PLANNED and fresh.update(prompt, now):
             session.add(prompt)
             result.updated += 1
-    zone = ZoneInfo(client.timezone)
-    breaking = {
-        key: prompt
-        for key, prompt in by_slot.items()
-        if on_break(client, prompt.scheduled_at.astimezone(zone).date())
-    }
-    cancel(session, breaking, keep, now, ON_BREAK, now, result)
+    if client.break_start is not None:  # most clients: no break work on the planning pass
+        zone = ZoneInfo(client.timezone)
+        breaking = {
+            key: prompt
+            for key, prompt in by_slot.items()
+            if on_break(client, prompt.scheduled_at.astimezone(zone).date())
+        }
+        cancel(session, breaking, keep, now, ON_BREAK, now, result)
     cancel(session, by_slot, keep, now, _NOT_IN_PLAN, now, result)
 
 

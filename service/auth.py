@@ -58,7 +58,8 @@ def current_user() -> User | None:
             g.web_session = row
         else:
             session.clear()
-        store.commit()  # the session's last sighting, or its end
+        if store.dirty:
+            store.commit()  # the session's last sighting, or its end
     elif "user_id" in session:
         session.clear()  # a cookie from before server-side sessions: signed out
     g.user = user

@@ -198,10 +198,9 @@ def _smtp(env) -> dict:
     _choice(env, "HEARTH_SMTP_STARTTLS", "1", ("0", "1"))
     _choice(env, "HEARTH_SMTP_TLS", "starttls", ("starttls", "implicit", "none"))
     values = {k: v for k, v in env.items() if k.startswith("HEARTH_SMTP_")}
-    tls = (values.get("HEARTH_SMTP_TLS") or "").strip().lower() or (
-        "none" if (values.get("HEARTH_SMTP_STARTTLS") or "").strip() == "0" else "starttls"
-    )
-    if values.get("HEARTH_SMTP_USER") and tls == "none":
+    from scheduler.channels.email import tls_mode
+
+    if values.get("HEARTH_SMTP_USER") and tls_mode(values) == "none":
         raise SettingsError(
             "HEARTH_SMTP_USER needs TLS, or the password would travel in the clear: set "
             "HEARTH_SMTP_TLS to starttls (the default) or implicit"

@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from care.tables import User, WebSession
+from care import audit
+from care.errors import NotFound
+from care.tables import ApiToken, User, WebSession
 from care.types import utcnow
 
 # Writing last_seen_at on every request would make each read a write; once a minute is enough.
@@ -128,8 +130,6 @@ def sign_ins(
     current_token: uuid.UUID | None = None,
 ) -> list[SignIn]:
     """Every open session and live API token of the user, newest first."""
-    from care.tables import ApiToken
-
     now = utcnow()
     found = [
         SignIn(
@@ -168,10 +168,6 @@ def sign_ins(
 def end_sign_in(session: Session, user: User, sign_in_id: uuid.UUID) -> str:
     """End one of the user's own sessions or revoke one of their tokens; returns which kind.
     Another person's (or an unknown) id is NotFound."""
-    from care import audit
-    from care.errors import NotFound
-    from care.tables import ApiToken
-
     row = own_session(session, user, sign_in_id)
     kind = "web"
     if row is not None and row.ended_at is None:

@@ -123,8 +123,6 @@ def end_other_sessions(
 ):
     """End every web session and revoke every token of this account but the one in use: a
     new password, a disabled account or a discharge leaves nothing old working."""
-    user.session_epoch = (user.session_epoch or 0) + 1
-    session.add(user)
     tokens.revoke_all(session, user.id, keep=keep_token)
     web_sessions.end_all(session, user.id, keep=keep_session)
 

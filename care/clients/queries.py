@@ -47,6 +47,8 @@ class Adherence:
 
 def break_days(client: Client, now: datetime, days: int = ADHERENCE_DAYS) -> int:
     """How many of the last `days` local days (today included) fell in the client's break."""
+    if client.break_start is None:
+        return 0
     today = now.astimezone(zone_of(client)).date()
     return sum(on_break(client, today - timedelta(days=n)) for n in range(days))
 

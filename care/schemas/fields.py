@@ -101,11 +101,20 @@ VoiceId = Annotated[
 SpeechRate = Annotated[
     int,
     Field(
-        ge=80, le=260, multiple_of=10, description="Words per minute in steps of 10 (calm: 120-150)"
+        ge=80,
+        le=260,
+        multiple_of=vocab.SPEECH_STEP,
+        description=f"Words per minute in steps of {vocab.SPEECH_STEP} (calm: 120-150)",
     ),
 ]
 SpeechPitch = Annotated[
-    int, Field(ge=0, le=90, multiple_of=10, description="espeak pitch in steps of 10 (calm: 30-50)")
+    int,
+    Field(
+        ge=0,
+        le=90,
+        multiple_of=vocab.SPEECH_STEP,
+        description=f"espeak pitch in steps of {vocab.SPEECH_STEP} (calm: 30-50)",
+    ),
 ]
 Email = Annotated[
     str,

@@ -25,9 +25,6 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
     role: str = Field(max_length=20)
     active: bool = Field(default=True)
-    # Web sessions carry the epoch they began in; a new password (or a disable, or a
-    # discharge) moves it on, which ends every other session at once.
-    session_epoch: int = Field(default=0)
     created_at: datetime = _when(default_factory=utcnow)
 
 

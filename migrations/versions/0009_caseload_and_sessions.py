@@ -1,5 +1,4 @@
-"""a therapist's caseload and sessions that end: users.session_epoch (a new password ends
-every other session), clients.spoken_name, a practice break (break_start, break_end) and
+"""a therapist's caseload: clients.spoken_name, a practice break (break_start, break_end) and
 discharge (discharged_at)
 
 Revision ID: 0009
@@ -22,10 +21,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0")
-        )
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.add_column(sa.Column("spoken_name", sa.String(length=60), nullable=True))
         batch_op.add_column(sa.Column("break_start", sa.Date(), nullable=True))
@@ -40,5 +35,3 @@ def downgrade() -> None:
     with op.batch_alter_table("clients", schema=None) as batch_op:
         for name in ("discharged_at", "break_end", "break_start", "spoken_name"):
             batch_op.drop_column(name)
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("session_epoch")

@@ -10,6 +10,7 @@ from care.clients import commands as clients
 from care.errors import Invalid
 from care.schemas import ClientUpdate
 from care.tables import Client
+from care.vocab import SPEECH_STEP
 from service import db
 from service.planning import replan
 from service.web.client.common import own_client
@@ -64,7 +65,7 @@ SETTINGS_PROBLEMS = {
     "voice": "Please choose one of the voices in the list.",
     "speech_rate": (
         f"Please choose a pace from {RATE_RANGE[0]} to {RATE_RANGE[1]} words a minute, in "
-        "steps of 10 (140 is the default)."
+        f"steps of {SPEECH_STEP} (140 is the default)."
     ),
 }
 
@@ -96,10 +97,8 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
         fields["voice"] = values["voice"]
     rate = values["speech_rate"]
     rate = int(rate) if rate.isascii() and rate.isdigit() else None
-    in_range = (
-        RATE_RANGE[0] <= rate <= RATE_RANGE[1] and rate % 10 == 0 if rate is not None else False
-    )
-    if rate is None or not (in_range or rate == client.speech_rate):
+    offered = rate is not None and RATE_RANGE[0] <= rate <= RATE_RANGE[1] and not rate % SPEECH_STEP
+    if rate is None or not (offered or rate == client.speech_rate):
         errors["speech_rate"] = SETTINGS_PROBLEMS["speech_rate"]
     elif not (client.speech_rate is None and rate == DEFAULT_RATE):
         fields["speech_rate"] = rate
