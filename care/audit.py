@@ -87,11 +87,12 @@ def record_refusal(
     target_type: str,
     target_id: object,
     client_id: uuid.UUID | None = None,
+    detail: str = "another tenant's object",
 ) -> None:
-    """Audit a refused reach for another tenant's object; the caller answers 404 as if it did
-    not exist. In a request the entry is written after the request (which fails and is rolled
-    back); elsewhere (the command line, tests) it joins the caller's session. A transaction of
-    its own would wait on the caller's lock on SQLite."""
+    """Audit a refused reach (by default for another tenant's object, when the caller answers
+    404 as if it did not exist). In a request the entry is written after the request (which
+    fails and is rolled back); elsewhere (the command line, tests) it joins the caller's
+    session. A transaction of its own would wait on the caller's lock on SQLite."""
     entry = {
         "action": action,
         "actor_id": actor_id,
@@ -99,7 +100,7 @@ def record_refusal(
         "target_id": target_id,
         "client_id": client_id,
         "outcome": "denied",
-        "detail": "another tenant's object",
+        "detail": detail,
     }
     noted = _REFUSED.get()
     if noted is not None:

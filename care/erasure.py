@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from care import audit
 from care.accounts import throttle
 from care.clients import commands as clients
+from care.clients import logins
 from care.errors import Conflict
 from care.tables import (
     Alert,
@@ -95,6 +96,12 @@ def erase_client(session: Session, therapist: User, client_id: uuid.UUID) -> Era
     counts["delivery_log"] = _delete(session, DeliveryLog, DeliveryLog.prompt_id.in_(prompt_ids))
     for model in CLIENT_TABLES:
         counts[model.__tablename__] = _delete(session, model, model.client_id == client.id)
+    # Codes handed over for an address another account has are that account's rows.
+    counts["claims"] = _delete(
+        session,
+        ApiToken,
+        (ApiToken.kind == "claim") & (ApiToken.label == logins.claim_label(client)),
+    )
     counts["clients"] = _delete(session, Client, Client.id == client.id)
     # Only a client login goes with the client; a user of another role is never erased here.
     if user is not None and user.role == "client":
@@ -135,7 +142,7 @@ def _delete(session: Session, model, condition) -> int:
 def _scrub_audit(session: Session, client: Client, user: User | None) -> int:
     """Blank the detail of the client's audit entries that would name them; the entries stay,
     with the client's id as an opaque key. Returns how many were blanked."""
-    words = {client.display_name, client.script_name or ""}
+    words = {client.display_name, client.script_name or "", client.pending_email or ""}
     if user is not None:
         words |= {user.email, user.name}
     words = {w.strip().casefold() for w in words if w and len(w.strip()) >= 2}

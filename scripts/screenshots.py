@@ -187,6 +187,7 @@ def new_client(app) -> str:
     from care.accounts import users as accounts
     from care.assignments import commands as assignments
     from care.clients import commands as clients
+    from care.clients import logins
     from care.db import session_scope
     from care.schemas import ClientCreate
     from care.schemas.practice import AssignmentCreate, ScheduleIn
@@ -198,7 +199,7 @@ def new_client(app) -> str:
         alex, _ = clients.create_client(
             session, therapist, ClientCreate(display_name="Alex Moreno", timezone="Europe/Lisbon")
         )
-        clients.give_login(session, therapist, alex, NEW_CLIENT[0], password=NEW_CLIENT[1])
+        logins.give_login(session, therapist, alex, NEW_CLIENT[0], password=NEW_CLIENT[1])
         made = assignments.create(
             session,
             library(),

@@ -22,6 +22,12 @@ INVITE_STAFF = (
     "An account in hearth was made for you by {admin}. Choose a password to start; this link "
     "works once, for {days} days. If you did not expect this email, you can ignore it."
 )
+ADDRESS_TAKEN = (
+    "{therapist} tried to set up hearth for you with this email address. It already belongs "
+    "to a hearth account, so no second account was made, and they were not told. An account "
+    "here goes with one therapist at a time: to practise with {therapist}, you can ask them to "
+    "use a different email address. If you did not expect this email, you can ignore it."
+)
 RESET = (
     "Someone asked to reset the password of your hearth account. If it was you, choose a new "
     "password with the link below: it works once, for the next {minutes} minutes. If it was "
@@ -145,6 +151,19 @@ def reset_soon(email: str) -> None:
             log.warning("reset email not sent: %s", result.detail)
 
     threading.Thread(target=work, name="hearth-mail-reset", daemon=True).start()
+
+
+def address_taken(owner: User, inviter: str, *, soon: bool = False):
+    """Tell the owner of an address that a therapist gave it for a new client (see
+    care/clients/logins.py); the result as `send` gives it, or None from the background."""
+    notice = {
+        "kind": "address-taken",
+        "subject": f"{inviter} tried to invite you to hearth",
+        "text": ADDRESS_TAKEN.format(therapist=inviter),
+        "button": "Go to the sign-in page",
+        "url": link("/login"),
+    }
+    return send_soon(owner, **notice) if soon else send(owner, **notice)
 
 
 def password_changed(user: User) -> None:

@@ -16,8 +16,10 @@ from care.types import utcnow
 API_PREFIX = "hth_"
 INVITE_PREFIX = "hti_"
 RESET_PREFIX = "htr_"
-_PREFIXES = {"invite": INVITE_PREFIX, "reset": RESET_PREFIX}
-KINDS = ("api", "invite", "reset")
+# A claim is the code handed over for an address that already has an account: it looks like
+# an invitation, so whoever handed it over cannot tell the two apart (care/clients/logins.py).
+_PREFIXES = {"invite": INVITE_PREFIX, "claim": INVITE_PREFIX, "reset": RESET_PREFIX}
+KINDS = ("api", "invite", "claim", "reset")
 
 
 def _hash(secret: str) -> str:
@@ -107,6 +109,16 @@ def revoke_all(
             revoke(session, token)
             count += 1
     return count
+
+
+def revoke_labelled(session: Session, kind: str, label: str) -> None:
+    """Revoke every live token of one kind that carries this label, whoever holds it."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.kind == kind, ApiToken.label == label, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def issued_since(session: Session, user_id: uuid.UUID, kind: str, since: datetime) -> int:

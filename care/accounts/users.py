@@ -1,7 +1,8 @@
 """User accounts: creation, sign-in and invitations."""
 
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -19,6 +20,27 @@ from care.tables import User
 from care.vocab import ROLES
 
 INVITATION_TTL = timedelta(days=7)
+ADDRESS_HAS_ACCOUNT = (
+    "this email address already has a hearth account, so this invitation cannot make another "
+    "one. Sign in with the password you have (or use “Forgot your password?” on the sign-in "
+    "page); to practise with the therapist who invited you, ask them to use a different "
+    "email address"
+)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An invitation to hand over: the code (shown or sent once), the name and address it is
+    for, and when it ends. `to` is the account an email goes to: the client's login, or, when
+    `taken`, the account that already has the address (then the email is a notice, sent as
+    often as an invitation would be). Nothing the therapist sees may depend on `taken`."""
+
+    to: User
+    name: str
+    email: str
+    secret: str
+    expires_at: datetime
+    taken: bool = False
 
 
 def normalise_email(email: str) -> str:
@@ -133,9 +155,34 @@ def invite(session: Session, user: User) -> tuple[str, object]:
     return tokens.issue(session, user, ttl=INVITATION_TTL, kind="invite", label="invitation")
 
 
+def offer(session: Session, user: User, name: str = "") -> Offer:
+    """A new invitation for this user (any earlier one ends), as an offer to hand over."""
+    secret, token = invite(session, user)
+    return Offer(
+        to=user,
+        name=name or user.name or user.email,
+        email=user.email,
+        secret=secret,
+        expires_at=token.expires_at,
+    )
+
+
 def accept_invitation(session: Session, secret: str, password: str) -> User:
     """Set the password for an invitation and use the invitation up."""
     token = tokens.find_valid(session, secret, kind="invite")
+    claim = None if token else tokens.find_valid(session, secret, kind="claim")
+    if claim is not None:
+        # Handed over for an address that already has an account (care/clients/logins.py):
+        # its holder is told so; the account stays as it is.
+        audit.record_refusal(
+            session,
+            "auth.accept_invitation",
+            actor_id=None,
+            target_type="user",
+            target_id=claim.user_id,
+            detail="an invitation for an address that already has an account",
+        )
+        raise Conflict(ADDRESS_HAS_ACCOUNT)
     if token is None:
         raise NotFound(
             "this invitation is not valid: it may have expired or been used already; "

@@ -5,13 +5,13 @@ import uuid
 from sqlmodel import Session, select
 
 from care import audit
-from care.accounts import users as accounts
 from care.assignments import commands as assignments
 from care.assignments import gates
+from care.clients import logins
 from care.dose import commands as dose_commands
 from care.dose import record as dose
 from care.dose.events import SETTINGS_FIELDS
-from care.errors import Conflict, Invalid, NotFound
+from care.errors import Invalid, NotFound
 from care.paging import Page, paginate, parse_time_and_id
 from care.schemas import ClientCreate, ClientUpdate
 from care.tables import Client, User
@@ -54,8 +54,9 @@ def _apply(client: Client, fields: dict) -> list[str]:
 
 def create_client(
     session: Session, therapist: User, data: ClientCreate
-) -> tuple[Client, str | None]:
-    """Create a client of this therapist; with an email, also a login and an invitation."""
+) -> tuple[Client, logins.Offer | None]:
+    """Create a client of this therapist; with an email, also a login and an invitation (the
+    same answer whether or not another account has the address: see logins)."""
     # Attributes, not model_dump(): the dump would turn times into their "HH:MM" strings.
     fields = {k: getattr(data, k) for k in data.model_fields_set if k != "email"}
     fields.setdefault("timezone", data.timezone)
@@ -64,9 +65,9 @@ def create_client(
     dose_commands.check(client, {k: v for k, v in fields.items() if v is not None})
     _apply(client, {k: v for k, v in fields.items() if v is not None})
     _check_quiet_hours(client)
-    secret = None
+    offer = None
     if data.email:
-        _, secret = give_login(session, therapist, client, data.email)
+        offer = logins.give_login(session, therapist, client, data.email)
     session.add(client)
     session.flush()
     # The first dose settings are part of the record: later changes apply from their own time
@@ -82,120 +83,7 @@ def create_client(
         target_id=client.id,
         client_id=client.id,
     )
-    return client, secret
-
-
-def give_login(
-    session: Session, therapist: User, client: Client, email: str, *, password: str | None = None
-) -> tuple[User, str | None]:
-    """A client login for this client record: with a password it works at once, without one
-    the client sets theirs through the invitation returned (shown once). The same for the API,
-    the command line and the demo."""
-    if client.user_id is not None:
-        raise Conflict("this client already has a login")
-    user = accounts.create_user(
-        session,
-        email=email,
-        role="client",
-        name=client.display_name,
-        password=password,
-        actor_id=therapist.id,
-    )
-    client.user_id = user.id
-    session.add(client)
-    secret = None if password else accounts.invite(session, user)[0]
-    return user, secret
-
-
-class RefusedInvitation(Conflict):
-    """A new invitation for a client who has a password: refused, and worth an audit entry
-    of its own (`note_refused`), since it would hand over their login."""
-
-
-def note_refused(session: Session, therapist: User, client_id: uuid.UUID) -> None:
-    """Audit a refused invitation; the caller commits it after rolling back the request."""
-    audit.record(
-        session,
-        "client.invite",
-        actor_id=therapist.id,
-        target_type="client",
-        target_id=client_id,
-        client_id=client_id,
-        outcome="denied",
-        detail="the client has already chosen a password",
-    )
-
-
-def reinvite(session: Session, therapist: User, client_id: uuid.UUID):
-    """A new invitation for a client who has a login (any earlier one stops working); 409 for
-    a client without one. Returns (secret, token); the secret is shown once."""
-    client = get_for_therapist(session, therapist, client_id)
-    if client.discharged_at is not None:
-        raise Conflict("this client is discharged; readmit them first")
-    if client.user_id is None:
-        raise Conflict("this client has no login; add an email to the client first")
-    user = accounts.get_user(session, client.user_id)
-    if user.password_hash is not None:
-        # A new invitation would let whoever holds it set the client's password.
-        raise RefusedInvitation(
-            "this client has already chosen a password, so there is no invitation to send; "
-            "if they forgot it, they can use “Forgot your password?” on the sign-in page"
-        )
-    secret, token = accounts.invite(session, user)
-    audit.record(
-        session,
-        "client.invite",
-        actor_id=therapist.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
-    return secret, token
-
-
-def change_login_email(
-    session: Session, therapist: User, client: Client, email: str | None
-) -> str | None:
-    """Give the client a login at this email, or move their login to it. A login that has no
-    password yet gets a fresh invitation (returned, shown or sent once); the old one ends."""
-    email = accounts.normalise_email(email or "")
-    current = login_email(session, client)
-    if email == (current or ""):
-        return None
-    if client.discharged_at is not None:
-        raise Conflict("this client is discharged; readmit them first", field="email")
-    if not email:
-        raise Invalid(
-            "a client who has a login keeps an email address; to end their access, discharge them",
-            field="email",
-        )
-    if current is None:
-        return give_login(session, therapist, client, email)[1]
-    if accounts.find_by_email(session, email) is not None:
-        raise Conflict(
-            "this email cannot be used for this client's login; please use another address",
-            field="email",
-        )
-    user = accounts.get_user(session, client.user_id)
-    if user.password_hash is not None:
-        # Moving a login that has a password would let whoever reads the new address reset
-        # it: only its owner changes it (with their password, on their account page).
-        raise Conflict(
-            "this client signs in with this address and has chosen a password, so only they "
-            "can change it, on their Password and email page",
-            field="email",
-        )
-    user.email = email
-    session.add(user)
-    audit.record(
-        session,
-        "client.email",
-        actor_id=therapist.id,
-        target_type="client",
-        target_id=client.id,
-        client_id=client.id,
-    )
-    return accounts.invite(session, user)[0] if user.password_hash is None else None
+    return client, offer
 
 
 def update_client(
@@ -370,23 +258,3 @@ def list_for_therapist(
     for client in page.items:
         audit.note_access(client.id)
     return page
-
-
-def login_of(session: Session, client: Client) -> User | None:
-    """The client's login, if they have one."""
-    return session.get(User, client.user_id) if client.user_id else None
-
-
-def login_email(session: Session, client: Client) -> str | None:
-    """The email of the client's login, if they have one."""
-    user = login_of(session, client)
-    return user.email if user else None
-
-
-def login_state(client: Client, user: User | None) -> str:
-    """none (no login), invited (no password chosen yet), active, or ended (discharged)."""
-    if user is None:
-        return "none"
-    if client.discharged_at is not None:
-        return "ended"
-    return "invited" if user.password_hash is None else "active"

@@ -28,6 +28,9 @@ class Client(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     therapist_id: uuid.UUID = Field(foreign_key="users.id", index=True)
     user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", unique=True)
+    # The address the therapist gave when it already belongs to another account: the client
+    # is shown as invited at it, and no login of theirs uses it (care/clients/logins.py).
+    pending_email: str | None = Field(default=None, max_length=320)
     display_name: str = Field(max_length=200)
     script_name: str | None = Field(default=None, max_length=60)
     # How the name sounds, for speech only (e.g. "Sheh-vawn" for Siobhan); text uses script_name.

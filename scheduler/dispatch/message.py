@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from care.clients import logins
 from care.tables import Client, Prompt, User
 from practices import Library
 from scheduler.channels.base import Message
@@ -34,7 +35,7 @@ def prompt_message(
         prompt_id=str(prompt.id),
         idempotency_key=key,
         recipient_name=client.script_name or client.display_name,
-        recipient_email=user.email if user and user.active else None,
+        recipient_email=logins.mail_address(client, user),
         practice_title=practice.title if practice else prompt.practice_id,
         practice_id=prompt.practice_id,
         level=level,

@@ -103,7 +103,7 @@ def revoke_token(user: User):
     roles=PUBLIC,
     body=InvitationAccept,
     response=UserOut,
-    errors=(404,),
+    errors=(404, 409),
 )
 def accept_invitation(body: InvitationAccept):
     """Turns a one-time invitation into a usable login."""

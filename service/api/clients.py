@@ -4,14 +4,14 @@ import uuid
 
 from flask import current_app
 
-from care.accounts import users as accounts
+from care.accounts.users import Offer
 from care.clients import commands as clients
-from care.clients import lifecycle
+from care.clients import lifecycle, logins
 from care.clients.queries import zone_of
 from care.schemas import ClientCreate, ClientUpdate
 from care.tables import User
 from care.types import utcnow
-from service import db
+from service import db, mail
 from service.api import api
 from service.api.schemas import BreakIn, ListQuery, Page
 from service.api.shapes import clients as shapes
@@ -34,10 +34,16 @@ def _check_voice(body) -> None:
             raise UnknownVoice(body.voice, ids)
 
 
-def _invitation(secret: str, token) -> Invitation:
+def _invitation(offer: Offer, inviter: User) -> Invitation:
+    """The invitation as the app hands it over; for an address another account has, its
+    owner is told by email (care/clients/logins.py), and the answer is the same."""
+    if offer.taken:
+        mail.address_taken(offer.to, inviter.name or inviter.email, soon=True)
     base = current_app.config["HEARTH_SETTINGS"].base_url
     return Invitation(
-        token=secret, accept_url=f"{base}/welcome?code={secret}", expires_at=token.expires_at
+        token=offer.secret,
+        accept_url=f"{base}/welcome?code={offer.secret}",
+        expires_at=offer.expires_at,
     )
 
 
@@ -56,12 +62,9 @@ def create_client(user: User, body: ClientCreate):
     """With an email, a client login is created and a one-time invitation returned."""
     _check_voice(body)
     session = db.session()
-    client, secret = clients.create_client(session, user, body)
-    invitation = None
-    if secret:
-        token = accounts.tokens.find_valid(session, secret, kind="invite")
-        invitation = _invitation(secret, token)
+    client, offer = clients.create_client(session, user, body)
     session.commit()
+    invitation = _invitation(offer, user) if offer else None
     out = shapes.to_out(session, client)
     return ClientCreated(**out.model_dump(), invitation=invitation), 201
 
@@ -133,14 +136,14 @@ def reinvite_client(user: User, client_id: uuid.UUID):
     password yet; 409 once they have (they reset a forgotten one themselves)."""
     session = db.session()
     try:
-        secret, token = clients.reinvite(session, user, client_id)
-    except clients.RefusedInvitation:
+        offer = logins.reinvite(session, user, clients.get_for_therapist(session, user, client_id))
+    except logins.RefusedInvitation:
         session.rollback()
-        clients.note_refused(session, user, client_id)
+        logins.note_refused(session, user, client_id)
         session.commit()
         raise
     session.commit()
-    return _invitation(secret, token), 201
+    return _invitation(offer, user), 201
 
 
 @api.operation(

@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from care.accounts import users as accounts
 from care.clients import commands as clients
+from care.clients import logins
 from care.db import session_scope
 from care.errors import CareError
 from care.schemas import ClientCreate
@@ -36,7 +37,7 @@ def users_create(role, email, name, therapist_email, timezone, password):
                     raise click.UsageError("--therapist must name an existing therapist's email")
                 data = ClientCreate(display_name=name or email.split("@")[0], timezone=timezone)
                 client, _ = clients.create_client(session, therapist, data)
-                clients.give_login(session, therapist, client, email, password=password)
+                logins.give_login(session, therapist, client, email, password=password)
             else:
                 accounts.create_user(session, email=email, role=role, name=name, password=password)
     except CareError as error:

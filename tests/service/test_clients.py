@@ -104,17 +104,6 @@ def test_oversized_body_is_413(app, client, therapist):
     assert "larger than the limit" in _problem(response, 413)["detail"]
 
 
-def test_duplicate_client_email_is_409_and_nothing_is_half_saved(client, therapist):
-    assert _create(client, therapist, email="jo@example.org").status_code == 201
-    body = _problem(_create(client, therapist, email="JO@example.org", display_name="Other"), 409)
-    assert "already exists" in body["detail"]
-    names = [
-        c["display_name"]
-        for c in client.get("/api/v1/clients", headers=therapist.headers).json["items"]
-    ]
-    assert names == ["Jo"]
-
-
 @pytest.mark.parametrize(
     ("fields", "field"),
     [

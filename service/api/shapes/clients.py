@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from care.clients import commands as clients
+from care.clients import logins
 from care.schemas.fields import ClockTime, Role
 from care.tables import Client
 
@@ -104,7 +104,7 @@ def to_self(client: Client) -> ClientSelf:
 
 def to_out(session: Session, client: Client) -> ClientOut:
     """The therapist's view of a client."""
-    user = clients.login_of(session, client)
+    user = logins.login_of(session, client)
     return ClientOut(
         id=client.id,
         therapist_id=client.therapist_id,
@@ -115,8 +115,8 @@ def to_out(session: Session, client: Client) -> ClientOut:
         voice=client.voice,
         speech_rate=client.speech_rate,
         speech_pitch=client.speech_pitch,
-        email=user.email if user else None,
-        login=clients.login_state(client, user),
+        email=logins.login_email(session, client),
+        login=logins.login_state(client, user),
         timezone=client.timezone,
         quiet_start=client.quiet_start,
         quiet_end=client.quiet_end,

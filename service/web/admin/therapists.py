@@ -86,14 +86,14 @@ def admin_therapists():
         session.rollback()
         board = overview(values=values, errors=errors)
         return render_template("admin/therapists.html", board=board), 422
-    secret = accounts.invite(session, user)[0] if body.password is None else None
+    offer = accounts.offer(session, user) if body.password is None else None
     session.commit()
     created = {"name": user.name, "email": user.email, "link": None, "emailed": None}
-    if secret is not None:
+    if offer is not None:
         # Emailed when this deployment sends email; otherwise the link is shown once on this
         # response, never stored in the session cookie.
         admin = g.page_user.name or g.page_user.email
-        handover = hand_over(user, secret, inviter=admin, staff=True)
+        handover = hand_over(offer, inviter=admin, staff=True)
         created |= {"link": handover.link, "emailed": handover.emailed, "problem": handover.problem}
     return render_template("admin/therapists.html", board=overview(created=created)), 201
 

@@ -9,7 +9,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from care.clients import commands as clients
-from care.clients import queries
+from care.clients import logins, queries
 from care.errors import Conflict, Invalid
 from care.schemas import ClientCreate, ClientUpdate
 from care.tables import Client, User
@@ -37,10 +37,6 @@ HINTS = {
     "voice": "Choose one of the voices in the list.",
     "start_level": "Choose a level from the list.",
 }
-TAKEN = (
-    "This email cannot be used for a new login. Please use another address, or leave it "
-    "empty and add one later."
-)
 
 
 def _usual_zone(therapist: User) -> str | None:
@@ -96,22 +92,21 @@ def therapist_new_client():
     session = db.session()
     try:
         body = ClientCreate.model_validate(data)
-        client, secret = clients.create_client(session, therapist, body)
+        client, offer = clients.create_client(session, therapist, body)
     except ValidationError as problem:
         return _form("therapist/client_new.html", values, _pydantic_errors(problem), 422)
     except Conflict as problem:
         session.rollback()
-        errors = {"email": TAKEN} if problem.field == "email" else {"": plain(problem.message)}
+        errors = {problem.field or "": plain(problem.message)}
         return _form("therapist/client_new.html", values, errors, 422)
     except Invalid as problem:
         session.rollback()
         return _form("therapist/client_new.html", values, problems_of(problem), 422)
     session.commit()
-    if secret is None:
+    if offer is None:
         flash(f"{client.display_name} is added. Add an email when they are ready to sign in.")
         return redirect(url_for("web.therapist_client", client_id=client.id), 303)
-    user = clients.login_of(session, client)
-    handover = hand_over(user, secret, inviter=therapist.name or therapist.email)
+    handover = hand_over(offer, inviter=therapist.name or therapist.email)
     return _invitation_page(client, handover, 201)
 
 
@@ -122,7 +117,7 @@ def _details(client: Client) -> dict:
         "display_name": client.display_name,
         "script_name": client.script_name or "",
         "spoken_name": client.spoken_name or "",
-        "email": clients.login_email(db.session(), client) or "",
+        "email": logins.login_email(db.session(), client) or "",
         "timezone": client.timezone,
         "quiet_start": client.quiet_start.strftime("%H:%M") if client.quiet_start else "",
         "quiet_end": client.quiet_end.strftime("%H:%M") if client.quiet_end else "",
@@ -138,7 +133,7 @@ def _edit_form(client: Client, values: dict, errors: dict, status: int = 200):
         status,
         client=client,
         voices=voice_choices(client.voice),
-        login=clients.login_state(client, clients.login_of(db.session(), client)),
+        login=logins.login_state(client, logins.login_of(db.session(), client)),
     )
 
 
@@ -163,8 +158,8 @@ def _read_details(client: Client) -> tuple[dict, ClientUpdate | None, dict]:
         errors["voice"] = HINTS["voice"]
     elif not (client.voice is None and values["voice"] == DEFAULT_VOICE):  # None: the default
         fields["voice"] = values["voice"]
-    if clients.login_state(client, clients.login_of(db.session(), client)) in ("active", "ended"):
-        values["email"] = clients.login_email(db.session(), client) or ""  # only they change it
+    if logins.login_state(client, logins.login_of(db.session(), client)) in ("active", "ended"):
+        values["email"] = logins.login_email(db.session(), client) or ""  # only they change it
     elif values["email"]:
         try:
             ClientCreate.model_validate({"display_name": "x", "email": values["email"]})
@@ -188,7 +183,7 @@ def therapist_edit_client(client_id: uuid.UUID):
     session = db.session()
     try:
         clients.update_client(session, g.page_user, client.id, update, library())
-        secret = clients.change_login_email(session, g.page_user, client, values["email"])
+        offer = logins.change_login_email(session, g.page_user, client, values["email"])
     except (Invalid, Conflict) as problem:
         session.rollback()
         client = own_client(client_id)
@@ -197,10 +192,9 @@ def therapist_edit_client(client_id: uuid.UUID):
         return _edit_form(client, values, found, 422)
     session.commit()
     replan(client)
-    if secret is not None:
-        user = clients.login_of(session, client)
+    if offer is not None:
         inviter = g.page_user.name or g.page_user.email
-        return _invitation_page(client, hand_over(user, secret, inviter=inviter))
+        return _invitation_page(client, hand_over(offer, inviter=inviter))
     flash("Details saved. Prompts follow the new times from now on.")
     return redirect(url_for("web.therapist_client", client_id=client.id), 303)
 
@@ -212,15 +206,14 @@ def therapist_reinvite(client_id: uuid.UUID):
     session = db.session()
     client = own_client(client_id)
     try:
-        secret, _ = clients.reinvite(session, g.page_user, client.id)
+        offer = logins.reinvite(session, g.page_user, client)
     except Conflict as problem:
         session.rollback()
-        if isinstance(problem, clients.RefusedInvitation):
-            clients.note_refused(session, g.page_user, client.id)
+        if isinstance(problem, logins.RefusedInvitation):
+            logins.note_refused(session, g.page_user, client.id)
             session.commit()
         flash(plain(problem.message))
         return redirect(url_for("web.therapist_client", client_id=client.id) + "#access", 303)
     session.commit()
-    user = clients.login_of(session, client)
     inviter = g.page_user.name or g.page_user.email
-    return _invitation_page(client, hand_over(user, secret, inviter=inviter))
+    return _invitation_page(client, hand_over(offer, inviter=inviter))

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from care.assignments import commands as assignments
 from care.assignments import variants
 from care.clients import commands as clients
-from care.clients import queries
+from care.clients import logins, queries
 from care.clients.queries import ADHERENCE_DAYS, zone_of
 from care.dose import commands as dose_commands
 from care.dose import record as dose
@@ -66,10 +66,10 @@ def _window() -> int:
 
 def _access(client: Client, zone) -> dict:
     """The client's login, break and discharge, as the access section shows them."""
-    user = clients.login_of(db.session(), client)
+    user = logins.login_of(db.session(), client)
     return {
-        "login": clients.login_state(client, user),
-        "login_email": user.email if user else "",
+        "login": logins.login_state(client, user),
+        "login_email": logins.login_email(db.session(), client) or "",
         "break_errors": {},
         "break_values": {
             "break_start": client.break_start.isoformat() if client.break_start else "",

@@ -104,9 +104,6 @@ def test_add_client_errors_sit_next_to_each_field_and_keep_every_entry(app, ther
         assert f'id="err-{field}"' in page, field
     assert 'value="not-an-email"' in page and 'value="Mars/Olympus"' in page
     assert 'value="Kye"' in page and 'id="flag-dissociation" name="dissociation" checked' in page
-    taken = _add(browser, token, email=patient.email.upper())
-    assert taken.status_code == 422 and "cannot be used for a new login" in text(taken)
-    assert patient.email not in text(taken).split("cannot be used")[0][-300:]
     assert _rows(app, Client, display_name="Kai Moreno") == []
 
 
@@ -382,7 +379,7 @@ def test_a_therapist_cannot_move_the_email_of_a_client_who_has_a_password(app, t
     browser.post(f"/clients/{patient.client_id}/edit", data={"csrf_token": token, **fields})
     (user,) = _rows(app, User, id=uuid.UUID(patient.id))
     assert user.email == patient.email
-    from care.clients import commands as clients
+    from care.clients import logins
     from care.db import session_scope
     from care.errors import Conflict
     from service import db
@@ -391,7 +388,7 @@ def test_a_therapist_cannot_move_the_email_of_a_client_who_has_a_password(app, t
         owner = session.get(User, uuid.UUID(therapist.id))
         record_ = session.get(Client, uuid.UUID(patient.client_id))
         try:
-            clients.change_login_email(session, owner, record_, "someone-else@example.org")
+            logins.change_login_email(session, owner, record_, "someone-else@example.org")
         except Conflict as problem:
             assert "only they" in problem.message
         else:
