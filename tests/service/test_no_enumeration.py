@@ -143,9 +143,7 @@ def test_the_handed_over_code_tells_only_its_holder_and_changes_nothing(
     ] * 2
 
 
-def test_the_owner_is_told_by_email_and_the_therapist_sees_the_same_page(
-    mailing_app, database_url
-):
+def test_the_owner_is_told_by_email_and_the_therapist_sees_the_same_page(mailing_app, database_url):
     app, inbox = mailing_app
     therapist = make_person(app, "therapist", "rowan@example.org")
     elsewhere = make_person(app, "therapist", "elsewhere@example.org", sign_in=False)
