@@ -32,3 +32,14 @@ class Invalid(CareError):
     def __init__(self, message: str, *, field: str | None = None, problems=None):
         super().__init__(message, field=field)
         self.problems = problems or ([(field, message)] if field else [])
+
+
+class TooMany(CareError):
+    """The request is fine but comes too often; it may be tried again after `retry_after`
+    seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after

@@ -6,7 +6,7 @@ from flask import Flask, current_app, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from care.errors import CareError, Invalid
+from care.errors import CareError, Invalid, TooMany
 from media.errors import MediaError
 from practices import LevelNotOffered, UnknownFormat, UnknownPractice
 from service.api.problems import ApiProblem, problem_response
@@ -76,7 +76,8 @@ def care_error(error: CareError):
         if isinstance(error, Invalid)
         else ([(error.field, error.message)] if error.field else None)
     )
-    return _either(error.status, error.message, problems)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooMany) else None
+    return _either(error.status, error.message, problems, headers)
 
 
 def unknown_practice(error: UnknownPractice):

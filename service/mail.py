@@ -5,6 +5,7 @@ clinical content ever; each names only what the person needs to act."""
 import logging
 import threading
 import uuid
+from urllib.parse import quote
 
 from flask import current_app
 
@@ -46,6 +47,18 @@ EMAIL_CHANGED = (
     "place where you were signed in has been signed out. If it was you, there is nothing "
     "more to do. If it was not, tell your therapist or whoever looks after hearth where you "
     "work at once."
+)
+
+
+CONFIRM_ADDRESS = (
+    "Someone asked to use this address for their hearth account. If it was you, open the link "
+    "below to finish: it works once, for a day, and until then you sign in with your old "
+    "address. If it was not you, ignore this email; nothing changes."
+)
+ADDRESS_IN_USE = (
+    "Someone asked to move their hearth account to this email address. It already belongs to "
+    "an account, so nothing changed, and they were not told. If it was you, you already have "
+    "an account with this address. If it was not, you can ignore this email."
 )
 
 
@@ -164,6 +177,29 @@ def address_taken(owner: User, inviter: str, *, soon: bool = False):
         "url": link("/login"),
     }
     return send_soon(owner, **notice) if soon else send(owner, **notice)
+
+
+def email_change_requested(request) -> None:
+    """Send the link for a requested email move to the new address, or, when that address
+    has an account, a notice to its owner (in the background, so both answer alike)."""
+    if request.owner is not None:
+        send_soon(
+            request.owner,
+            kind="address-in-use",
+            subject="Someone asked to use your address in hearth",
+            text=ADDRESS_IN_USE,
+            button="Go to the sign-in page",
+            url=link("/login"),
+        )
+        return
+    send_soon(
+        _AtAddress(request.user, request.new),
+        kind="confirm-address",
+        subject="Confirm your new hearth email",
+        text=CONFIRM_ADDRESS,
+        button="Use this address",
+        url=link(f"/account/email/confirm?code={request.secret}&to={quote(request.new)}"),
+    )
 
 
 def password_changed(user: User) -> None:

@@ -10,6 +10,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "api.accept_invitation": "a new user chooses a password with a one-time invitation code",
     "api.request_password_reset": "someone who forgot their password asks for a reset link",
     "api.confirm_password_reset": "a reset link's code sets a new password",
+    "api.confirm_email": "the code of a link sent to a new address moves the account to it",
     "api.health": "load balancers and monitors ask whether the service is up",
     "api.calendar_feed": "calendar apps cannot sign in; the URL holds a revocable token",
     "docs.openapi_document": "the API description for companion-app developers",
@@ -20,6 +21,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "web.welcome": "the page where an invited person chooses a password",
     "web.forgot_password": "someone who forgot their password asks for a reset link",
     "web.reset_password": "the one-time reset link's page, where a new password is chosen",
+    "web.confirm_email": "the page of a link sent to a new address, where the move is confirmed",
     "web.logout": "signing out only ends a session (and needs the form's CSRF token)",
 }
 

@@ -69,7 +69,8 @@ def text_of(message: email.message.EmailMessage) -> str:
 def link_in(message: email.message.EmailMessage, path: str) -> str:
     """The first link in a message that goes to `path` (e.g. /welcome or /reset)."""
     found = re.search(
-        r"https?://[^\s\"<>]+" + re.escape(path) + r"\?code=[\w\-]+", text_of(message)
+        r"https?://[^\s\"<>]+" + re.escape(path) + r"\?code=[\w\-]+(?:&[\w\-]+=[\w%.\-]+)*",
+        text_of(message),
     )
     assert found, f"no {path} link in: {text_of(message)[:400]}"
     return found[0]

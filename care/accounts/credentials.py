@@ -2,8 +2,10 @@
 forgotten one is reset through a one-time link that lasts half an hour. Setting a password
 ends every other session and token of the account; the caller tells the owner by email."""
 
+import hashlib
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
@@ -18,7 +20,7 @@ from care.accounts.users import (
     normalise_email,
     set_password,
 )
-from care.errors import Conflict, Invalid, NotFound
+from care.errors import Conflict, Invalid, NotFound, TooMany
 from care.schemas.fields import Email
 from care.tables import ApiToken, User
 from care.types import utcnow
@@ -29,6 +31,14 @@ RESETS_PER_HOUR = 3
 RESET_INVALID = (
     "this reset link is not valid: it may have expired (links last "
     f"{int(RESET_TTL.total_seconds() // 60)} minutes) or been used already; ask for a new one"
+)
+
+# A move of one's email waits for the new address to answer, for a day at most.
+EMAIL_TTL = timedelta(hours=24)
+EMAIL_REQUESTS_PER_HOUR = 5
+EMAIL_LINK_INVALID = (
+    "this link is not valid: it may have expired (links last a day) or been used already; "
+    "ask for a new one on your Password and email page"
 )
 
 
@@ -101,6 +111,36 @@ def reset_password(session: Session, secret: str, password: str) -> User:
     return user
 
 
+def _new_address(user: User, current: str, email: str) -> str:
+    """The address one asks to move to, once the current password is right."""
+    if not verify_password(user.password_hash, current or ""):
+        raise Invalid("the current password is not right", field="current_password")
+    try:
+        new = normalise_email(TypeAdapter(Email).validate_python(email or ""))
+    except ValidationError:
+        raise Invalid("write a full email address, e.g. name@example.org", field="email") from None
+    if new == user.email:
+        raise Invalid("this is already your email address", field="email")
+    return new
+
+
+def _move(
+    session: Session,
+    user: User,
+    new: str,
+    *,
+    keep_token: uuid.UUID | None = None,
+    keep_session: uuid.UUID | None = None,
+) -> str:
+    old, user.email = user.email, new
+    session.add(user)
+    end_other_sessions(session, user, keep_token=keep_token, keep_session=keep_session)
+    audit.record(
+        session, "auth.email_change", actor_id=user.id, target_type="user", target_id=user.id
+    )
+    return old
+
+
 def change_email(
     session: Session,
     user: User,
@@ -110,27 +150,78 @@ def change_email(
     keep_token: ApiToken | None = None,
     keep_session: uuid.UUID | None = None,
 ) -> str:
-    """Change one's own sign-in email (the current password required); every other session
-    and token ends, as after a new password. Returns the old address, to be told."""
-    if not verify_password(user.password_hash, current or ""):
-        raise Invalid("the current password is not right", field="current_password")
-    try:
-        new = normalise_email(TypeAdapter(Email).validate_python(email or ""))
-    except ValidationError:
-        raise Invalid("write a full email address, e.g. name@example.org", field="email") from None
-    if new == user.email:
-        raise Invalid("this is already your email address", field="email")
+    """Change one's own sign-in email at once (the current password required), for a
+    deployment that sends no email and so cannot ask the new address first; every other
+    session and token ends, as after a new password. Returns the old address, to be told."""
+    new = _new_address(user, current, email)
     if find_by_email(session, new) is not None:
         raise Conflict("this email cannot be used; please use another address", field="email")
-    old, user.email = user.email, new
-    session.add(user)
-    end_other_sessions(
-        session,
-        user,
-        keep_token=keep_token.id if keep_token else None,
-        keep_session=keep_session,
+    keep = keep_token.id if keep_token else None
+    return _move(session, user, new, keep_token=keep, keep_session=keep_session)
+
+
+@dataclass(frozen=True)
+class EmailRequest:
+    """A move to `new` waiting for the new address to answer. `secret` goes in the link to
+    `new`; `owner` is set instead when another account already has the address (it is told,
+    and nothing changes). The person who asked sees the same either way."""
+
+    user: User
+    new: str
+    secret: str
+    expires_at: datetime
+    owner: User | None = None
+
+
+def _address_key(email: str) -> str:
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+
+
+def request_email_change(session: Session, user: User, current: str, email: str) -> EmailRequest:
+    """Ask to move one's sign-in email (the current password required): nothing changes
+    until the link sent to the new address is opened, so the answer never says whether the
+    address has an account. At most EMAIL_REQUESTS_PER_HOUR, counted the same either way."""
+    new = _new_address(user, current, email)
+    if tokens.issued_since(session, user.id, "email", utcnow() - timedelta(hours=1)) >= (
+        EMAIL_REQUESTS_PER_HOUR
+    ):
+        raise TooMany(
+            "you asked for several email changes in the last hour; please wait an hour and "
+            "try again",
+            retry_after=3600,
+        )
+    tokens.revoke_all(session, user.id, kind="email")
+    # A token either way: the count above must not tell the two apart.
+    secret, token = tokens.issue(
+        session, user, ttl=EMAIL_TTL, kind="email", label=_address_key(new)
     )
+    owner = find_by_email(session, new)
     audit.record(
-        session, "auth.email_change", actor_id=user.id, target_type="user", target_id=user.id
+        session,
+        "auth.email_change_request",
+        actor_id=user.id,
+        target_type="user",
+        target_id=user.id,
+        detail="the address already has an account; its owner is told" if owner else "",
     )
-    return old
+    return EmailRequest(user=user, new=new, secret=secret, expires_at=token.expires_at, owner=owner)
+
+
+def confirm_email_change(
+    session: Session, secret: str, email: str, *, keep_session: uuid.UUID | None = None
+) -> tuple[User, str]:
+    """Open the link sent to the new address: the account moves to it, every other session
+    and token ends. Returns (the user, the old address, to be told)."""
+    token = tokens.find_valid(session, secret, kind="email")
+    if token is None or token.label != _address_key(email or ""):
+        raise NotFound(EMAIL_LINK_INVALID)
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        raise NotFound(EMAIL_LINK_INVALID)
+    new = normalise_email(email)
+    if find_by_email(session, new) is not None:
+        # Whoever opens this link reads the new address's mail: they may know.
+        raise Conflict("this address has an account now, so your email stays as it was")
+    if not tokens.use_up(session, token):
+        raise NotFound(EMAIL_LINK_INVALID)
+    return user, _move(session, user, new, keep_session=keep_session)

@@ -16,10 +16,16 @@ from care.types import utcnow
 API_PREFIX = "hth_"
 INVITE_PREFIX = "hti_"
 RESET_PREFIX = "htr_"
+EMAIL_PREFIX = "hte_"
 # A claim is the code handed over for an address that already has an account: it looks like
 # an invitation, so whoever handed it over cannot tell the two apart (care/clients/logins.py).
-_PREFIXES = {"invite": INVITE_PREFIX, "claim": INVITE_PREFIX, "reset": RESET_PREFIX}
-KINDS = ("api", "invite", "claim", "reset")
+_PREFIXES = {
+    "invite": INVITE_PREFIX,
+    "claim": INVITE_PREFIX,
+    "reset": RESET_PREFIX,
+    "email": EMAIL_PREFIX,
+}
+KINDS = ("api", "invite", "claim", "reset", "email")
 
 
 def _hash(secret: str) -> str:

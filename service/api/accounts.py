@@ -19,6 +19,8 @@ from service.api.framework import PUBLIC, SIGNED_IN
 from service.api.problems import ApiProblem
 from service.api.schemas import (
     EmailChange,
+    EmailChangeSent,
+    EmailConfirm,
     InvitationAccept,
     ListQuery,
     Page,
@@ -148,12 +150,26 @@ def change_password(user: User, body: PasswordChange):
     roles=SIGNED_IN,
     body=EmailChange,
     response=UserOut,
-    errors=(409,),
+    errors=(409, 429),
+    also={202: EmailChangeSent},
 )
 def change_email(user: User, body: EmailChange):
-    """The old address is told; every other session and token ends (this one keeps working).
-    409 when the address cannot be used."""
+    """Where this hearth sends email (the usual case): 202, and a link goes to the new
+    address; the email changes when it is opened (`POST /auth/email/confirm`). The answer
+    is the same whether or not the address has an account (its owner is told instead).
+    Where it sends none: the email changes at once (200), 409 when the address cannot be
+    used. Either way the old address is told and every other session and token ends."""
     session = db.session()
+    if mail.configured():
+        request = credentials.request_email_change(session, user, body.current_password, body.email)
+        session.commit()
+        mail.email_change_requested(request)
+        sent = EmailChangeSent(
+            email=request.new,
+            expires_at=request.expires_at,
+            detail=f"a link is on its way to {request.new}; your email changes when it is opened",
+        )
+        return sent, 202
     old = credentials.change_email(
         session,
         user,
@@ -162,6 +178,26 @@ def change_email(user: User, body: EmailChange):
         keep_token=g.get("token"),
         keep_session=auth.this_session_id(),
     )
+    session.commit()
+    mail.email_changed(user, old)
+    return user_out(user)
+
+
+@api.operation(
+    "POST",
+    "/auth/email/confirm",
+    summary="Confirm a new sign-in email",
+    tags=["auth"],
+    roles=PUBLIC,
+    body=EmailConfirm,
+    response=UserOut,
+    errors=(404, 409),
+)
+def confirm_email(body: EmailConfirm):
+    """The code from the link sent to the new address, with that address: the account
+    moves to it, the old address is told, and every session and token of the account ends."""
+    session = db.session()
+    user, old = credentials.confirm_email_change(session, body.token, body.email)
     session.commit()
     mail.email_changed(user, old)
     return user_out(user)

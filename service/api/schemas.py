@@ -80,6 +80,21 @@ class EmailChange(Strict):
     email: Email
 
 
+class EmailConfirm(Strict):
+    """Open the link sent to a new address: its code and the address it was sent to."""
+
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Email
+
+
+class EmailChangeSent(BaseModel):
+    """A move of one's email that waits for the new address: a link was sent there."""
+
+    email: str = Field(description="the new address, where the link was sent")
+    expires_at: datetime = Field(description="when the link stops working")
+    detail: str
+
+
 class ResetRequest(Strict):
     """Ask for a password reset link by email."""
 

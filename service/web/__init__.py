@@ -7,6 +7,7 @@ from service.web.client import practice as _client_practice  # noqa: F401
 from service.web.client import settings as _client_settings  # noqa: F401
 from service.web.shared import account as _account  # noqa: F401
 from service.web.shared import crisis as _crisis  # noqa: F401
+from service.web.shared import email_address as _email_address  # noqa: F401
 from service.web.shared import passwords as _passwords  # noqa: F401
 from service.web.shared import sign_ins as _sign_ins  # noqa: F401
 from service.web.shared.blueprint import web

@@ -5,7 +5,7 @@ one-time reset link. Setting a password ends every other session and tells the o
 from flask import g, redirect, render_template, request, url_for
 
 from care.accounts import credentials
-from care.errors import Conflict, Invalid, NotFound
+from care.errors import Invalid, NotFound
 from service import auth, db, mail
 from service.web.shared.blueprint import signed_in, web
 from service.web.shared.forms import plain
@@ -58,43 +58,21 @@ def change_password():
             else:
                 session.commit()
                 mail.password_changed(user)
-                return _account_page(saved="password")
-    return _account_page(errors=errors, status=422 if errors else 200)
+                return account_page(saved="password")
+    return account_page(errors=errors, status=422 if errors else 200)
 
 
-def _account_page(*, errors=None, email_errors=None, email="", saved=None, status=200):
+def account_page(*, errors=None, email_errors=None, email="", saved=None, sent_to=None, status=200):
+    """The Password and email page, with what was saved or went wrong."""
     return render_template(
         "shared/password.html",
         errors=errors or {},
         email_errors=email_errors or {},
         email_value=email,
         saved=saved,
+        sent_to=sent_to,
+        confirms=mail.configured(),
     ), status
-
-
-@web.post("/account/email")
-@signed_in()
-def change_email():
-    """Change one's own sign-in email (the current password required); the old address is
-    told, and every other session and token ends."""
-    session = db.session()
-    user = g.page_user
-    typed = request.form.get("email", "").strip()
-    try:
-        old = credentials.change_email(
-            session,
-            user,
-            request.form.get("current_password", ""),
-            typed,
-            keep_session=auth.this_session_id(),
-        )
-    except (Invalid, Conflict) as problem:
-        session.rollback()
-        errors = {problem.field or "email": plain(problem.message)}
-        return _account_page(email_errors=errors, email=typed, status=422)
-    session.commit()
-    mail.email_changed(user, old)
-    return _account_page(saved="email")
 
 
 @web.route("/forgot", methods=["GET", "POST"])
