@@ -3,12 +3,14 @@ only names a session kept on the server (care.accounts.sessions), so ending the 
 
 import hmac
 import secrets
+import time
+import uuid
 from datetime import timedelta
 
-from flask import current_app, g, request, session
+from flask import current_app, g, request, session, url_for
 
 from care.accounts import sessions as web_sessions
-from care.accounts import tokens
+from care.accounts import tokens, totp
 from care.tables import User
 from service import db
 
@@ -86,6 +88,45 @@ def sign_in_session(user: User) -> None:
     session[SESSION_KEY] = secret
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
     session.permanent = True
+
+
+# The web's second sign-in step: who typed a right password, for a few minutes, in the signed
+# cookie (nothing is signed in until their code is right too).
+PASSWORD_STEP = "password_step"
+PASSWORD_STEP_SECONDS = 300
+
+
+def remember_password_step(user: User, next_path: str) -> None:
+    """Note that this browser typed the right password for `user` just now."""
+    session.clear()
+    session[PASSWORD_STEP] = {
+        "user": str(user.id),
+        "until": int(time.time()) + PASSWORD_STEP_SECONDS,
+        "next": next_path,
+    }
+
+
+def after_password(user: User, next_path: str) -> str:
+    """Where a browser goes once its person has chosen or reset a password: signed in, or on
+    to the code step when the account has a second factor (an emailed link alone must not
+    get past it)."""
+    if totp.enabled(user):
+        remember_password_step(user, next_path)
+        return url_for("web.login_code")
+    sign_in_session(user)
+    return next_path
+
+
+def password_step() -> tuple[uuid.UUID, str] | None:
+    """(user id, where to go next) while a right password is fresh in this browser, else None."""
+    step = session.get(PASSWORD_STEP)
+    try:
+        if int(step["until"]) >= time.time():
+            return uuid.UUID(step["user"]), str(step["next"])
+    except (TypeError, KeyError, ValueError):
+        pass
+    session.pop(PASSWORD_STEP, None)
+    return None
 
 
 def sign_out_session() -> None:

@@ -202,6 +202,37 @@ def email_change_requested(request) -> None:
     )
 
 
+SECOND_FACTOR_ON = (
+    "A second factor is now on for your hearth account: signing in asks for a code from your "
+    "authenticator app, and every other place where you were signed in has been signed out. "
+    "If it was not you, tell whoever looks after hearth where you work at once."
+)
+SECOND_FACTOR_OFF = (
+    "The second factor of your hearth account was turned off: signing in asks only for your "
+    "password. If it was not you, choose a new password with “Forgot your password?” on the "
+    "sign-in page and tell whoever looks after hearth where you work at once."
+)
+SECOND_FACTOR_RESET = (
+    "An admin of hearth reset the second factor of your account (for example after a lost "
+    "phone), and you were signed out everywhere. When you next sign in, you set up a new one. "
+    "If you did not ask for this, tell whoever looks after hearth where you work."
+)
+
+
+def second_factor_changed(user: User, *, on: bool | None) -> None:
+    """Tell the owner that their second factor was turned on, off (on=False), or reset by an
+    admin (on=None), in the background."""
+    text = {True: SECOND_FACTOR_ON, False: SECOND_FACTOR_OFF, None: SECOND_FACTOR_RESET}[on]
+    send_soon(
+        user,
+        kind="second-factor",
+        subject="The second factor of your hearth account changed",
+        text=text,
+        button="Go to the sign-in page",
+        url=link("/login"),
+    )
+
+
 def password_changed(user: User) -> None:
     """Tell the owner that their password changed (in the background)."""
     send_soon(

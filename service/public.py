@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "docs.docs_asset": "its scripts and styles",
     "static": "stylesheets, scripts and icons of the pages",
     "web.login": "the sign-in page",
+    "web.login_code": "the second sign-in step, for a code after a right password",
     "web.welcome": "the page where an invited person chooses a password",
     "web.forgot_password": "someone who forgot their password asks for a reset link",
     "web.reset_password": "the one-time reset link's page, where a new password is chosen",

@@ -9,7 +9,7 @@ from flask import current_app, request
 from sqlmodel import Session
 
 from care import audit
-from care.accounts import throttle
+from care.accounts import throttle, totp
 from care.accounts import users as accounts
 from care.tables import User
 from service import mail
@@ -46,11 +46,8 @@ def limits() -> throttle.Limits:
     )
 
 
-def sign_in(session: Session, email: str, password: str) -> User | None:
-    """The user for these credentials, None when refused; SignInPaused when limited.
-
-    Commits the refusal (and its audit entry) itself, so it counts even though the request
-    then fails."""
+def _begin(session: Session, email: str) -> tuple[throttle.Attempt, throttle.Limits]:
+    """Count an attempt for this account from this address; SignInPaused when limited."""
     address = request.remote_addr
     rules = limits()
     attempt = throttle.begin(session, email, address)
@@ -67,7 +64,10 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
         )
         session.commit()
         raise SignInPaused(verdict.retry_after)
-    user = accounts.sign_in(session, email, password)
+    return attempt, rules
+
+
+def _settle(session: Session, email: str, attempt, rules, user: User | None) -> User | None:
     if user is not None:
         throttle.forget(session, attempt)
         return user
@@ -76,6 +76,31 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
     if reached:
         _tell_the_owner(session, email, rules)
     return None
+
+
+def sign_in(session: Session, email: str, password: str, code: str | None = None) -> User | None:
+    """The user for these credentials, None when refused; SignInPaused when limited; and
+    CodeNeeded when the password was right and the account also asks for its one-time code
+    (that is not a failure: it does not count towards a pause).
+
+    Commits the refusal (and its audit entry) itself, so it counts even though the request
+    then fails."""
+    attempt, rules = _begin(session, email)
+    try:
+        user = accounts.sign_in(session, email, password, code)
+    except totp.CodeNeeded:
+        throttle.forget(session, attempt)
+        session.commit()
+        raise
+    return _settle(session, email, attempt, rules, user)
+
+
+def finish(session: Session, user: User, code: str) -> User | None:
+    """The web's second step, after a right password: the user when the code is right. A
+    wrong code counts towards a pause like a wrong password."""
+    attempt, rules = _begin(session, user.email)
+    found = accounts.finish_sign_in(session, user.id, code)
+    return _settle(session, user.email, attempt, rules, found)
 
 
 def _tell_the_owner(session: Session, email: str, rules: throttle.Limits) -> None:

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from care import audit
 from care.accounts import sessions as web_sessions
-from care.accounts import tokens
+from care.accounts import tokens, totp
 from care.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -98,24 +98,48 @@ def create_user(
     return user
 
 
-def sign_in(session: Session, email: str, password: str) -> User | None:
-    """The active user for these credentials, or None; the same answer for every failure."""
+def _refused(session: Session, user_id, detail: str = "") -> None:
+    # Whoever typed it is unknown: the account is the target, not the actor.
+    audit.record(
+        session,
+        "auth.sign_in",
+        actor_id=None,
+        target_type="user",
+        target_id=user_id or "",
+        outcome="denied",
+        detail=detail,
+    )
+
+
+def sign_in(session: Session, email: str, password: str, code: str | None = None) -> User | None:
+    """The active user for these credentials, or None; the same answer for every failure. An
+    account with a second factor also needs its current code: without one, CodeNeeded (the
+    password was right; nobody is signed in yet); a wrong code is refused like a password."""
     user = find_by_email(session, email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        # Whoever typed the wrong password is unknown: the account is the target, not the actor.
-        audit.record(
-            session,
-            "auth.sign_in",
-            actor_id=None,
-            target_type="user",
-            target_id=user.id if user else "",
-            outcome="denied",
-        )
+        _refused(session, user.id if user else None)
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.add(user)
+    if totp.enabled(user):
+        if code is None:
+            raise totp.CodeNeeded(user)
+        if not totp.use(session, user, code):
+            _refused(session, user.id, "the one-time code was not right")
+            return None
+    audit.record(session, "auth.sign_in", actor_id=user.id, target_type="user", target_id=user.id)
+    return user
+
+
+def finish_sign_in(session: Session, user_id: uuid.UUID, code: str) -> User | None:
+    """The second step of a sign-in whose password was right a moment ago (the web's code
+    page): the user when their current code is right, else None."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or not totp.use(session, user, code):
+        _refused(session, user_id, "the one-time code was not right")
+        return None
     audit.record(session, "auth.sign_in", actor_id=user.id, target_type="user", target_id=user.id)
     return user
 

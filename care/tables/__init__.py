@@ -1,6 +1,6 @@
 """The care record's SQLModel tables, one module per domain; import them from here."""
 
-from care.tables.accounts import ApiToken, SignInFailure, User
+from care.tables.accounts import ApiToken, SignInFailure, SignInPolicy, User
 from care.tables.audit import AuditEvent
 from care.tables.clients import Client
 from care.tables.delivery import CalendarFeed, DeliveryLog, Prompt, SchedulerBeat, WebhookEndpoint
@@ -25,6 +25,7 @@ __all__ = [
     "Prompt",
     "SchedulerBeat",
     "SignInFailure",
+    "SignInPolicy",
     "User",
     "WebSession",
     "WebhookEndpoint",

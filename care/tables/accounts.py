@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from care.types import UTCDateTime, utcnow
@@ -26,6 +26,11 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     active: bool = Field(default=True)
     created_at: datetime = _when(default_factory=utcnow)
+    # A second factor (TOTP, RFC 6238) for staff: the shared key once setting up starts, when
+    # a first code confirmed it, and the time step of the last code used (each works once).
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_confirmed_at: datetime | None = _when(default=None, nullable=True)
+    totp_step: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class ApiToken(SQLModel, table=True):
@@ -58,3 +63,15 @@ class SignInFailure(SQLModel, table=True):
     kind: str = Field(max_length=10)
     key: str = Field(max_length=64)
     at: datetime = _when(default_factory=utcnow, index=True)
+
+
+class SignInPolicy(SQLModel, table=True):
+    """The deployment's sign-in rules an admin sets: one row (id 1); without it, the defaults."""
+
+    __tablename__ = "sign_in_policy"
+
+    id: int = Field(default=1, primary_key=True)
+    # Therapists and admins must use a second factor (clients are never asked for one).
+    second_factor_required: bool = Field(default=False)
+    updated_at: datetime = _when(default_factory=utcnow)
+    updated_by: uuid.UUID | None = None

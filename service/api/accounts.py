@@ -7,7 +7,7 @@ from flask import current_app, g
 from sqlmodel import select
 
 from care import audit
-from care.accounts import credentials, tokens
+from care.accounts import credentials, tokens, totp
 from care.accounts import users as accounts
 from care.clients import commands as clients
 from care.paging import paginate, parse_time_and_id
@@ -54,11 +54,15 @@ def user_out(user: User) -> UserOut:
     errors=(401, 429),
 )
 def create_token(body: TokenRequest):
-    """The same 401 answers an unknown email, a wrong password and a disabled account; after
-    too many refusals (per account and per address) 429 with Retry-After."""
+    """The same 401 answers an unknown email, a wrong password, a wrong code and a disabled
+    account; a right password for an account with a second factor but no `code` answers 401
+    titled "Code needed" (ask for the code and send all three again); after too many
+    refusals (per account and per address) 429 with Retry-After."""
     session = db.session()
     try:
-        user = signin.sign_in(session, body.email, body.password)
+        user = signin.sign_in(session, body.email, body.password, body.code)
+    except totp.CodeNeeded as needed:
+        raise ApiProblem(401, str(needed), title="Code needed") from None
     except signin.SignInPaused as paused:
         raise ApiProblem(
             429, str(paused), headers={"Retry-After": str(paused.retry_after)}
@@ -80,6 +84,7 @@ def create_token(body: TokenRequest):
     response=None,
     status=204,
     errors=(409,),
+    before_second_factor=True,
 )
 def revoke_token(user: User):
     """Only a bearer token can be revoked this way; a web session signs out on the web page."""
@@ -248,7 +253,13 @@ def confirm_password_reset(body: ResetConfirm):
 
 
 @api.operation(
-    "GET", "/me", summary="The signed-in user", tags=["me"], roles=SIGNED_IN, response=Me
+    "GET",
+    "/me",
+    summary="The signed-in user",
+    tags=["me"],
+    roles=SIGNED_IN,
+    response=Me,
+    before_second_factor=True,
 )
 def me(user: User):
     """A client also sees their own settings (not the therapist's clinical notes on them)."""

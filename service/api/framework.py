@@ -17,8 +17,9 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 from pydantic import BaseModel
 
+from care.accounts import second_factor
 from care.vocab import ROLES
-from service import auth
+from service import auth, db
 from service.api.parsing import parse_body, parse_query, raw_json
 from service.api.problems import ApiProblem
 
@@ -98,6 +99,8 @@ class Operation:
     # Called with (user, the raw JSON body, path arguments) when the body cannot be used; it
     # may answer instead of the refusal (a crisis in a malformed report is still heard, R5).
     rescue: Callable | None = None
+    # Open to a therapist or admin who must set up a second factor and has not yet.
+    before_second_factor: bool = False
 
     @property
     def operation_id(self) -> str:
@@ -149,6 +152,7 @@ class Api:
         errors: tuple[int, ...] = (),
         also: dict[int, type[BaseModel]] | None = None,
         rescue: Callable | None = None,
+        before_second_factor: bool = False,
     ):
         """Register a view as an operation for `roles` (PUBLIC, SIGNED_IN or named roles)."""
 
@@ -177,6 +181,7 @@ class Api:
                 path_types=path_types,
                 description=inspect.getdoc(view) or "",
                 rescue=rescue,
+                before_second_factor=before_second_factor,
             )
             self.operations.append(op)
             rule = PATH_PARAM.sub(lambda m: f"<{_CONVERTERS[path_types[m[1]]]}:{m[1]}>", path)
@@ -195,6 +200,13 @@ def _wrap(op: Operation) -> Callable:
         kwargs = dict(path_args)
         if op.audience.signed_in:
             user = _require(op.audience)
+            if not op.before_second_factor and second_factor.missing(db.session(), user):
+                raise ApiProblem(
+                    403,
+                    "this hearth asks every therapist and admin for a second factor; set yours "
+                    "up first (POST /api/v1/me/second-factor, or Second factor on the web)",
+                    title="Second factor needed",
+                )
             if "user" in accepts:
                 kwargs["user"] = user
         if op.query is not None:

@@ -17,6 +17,7 @@ from service.api import (  # noqa: F401
     preferences,
     prompts,
     schedule_preview,
+    second_factor,
     sign_ins,
     webhooks,
 )

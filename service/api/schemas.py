@@ -49,6 +49,15 @@ class TokenRequest(Strict):
     email: Email
     password: Annotated[str, Field(min_length=1, max_length=200)]
     label: Annotated[str, Field(max_length=100, description="e.g. the device name")] = ""
+    code: Annotated[
+        str | None,
+        Field(
+            max_length=12,
+            description="the 6-digit code of the account's authenticator app, for an account "
+            "with a second factor (without it such an account answers 401 with the title "
+            "'Code needed')",
+        ),
+    ] = None
 
 
 class TokenOut(BaseModel):

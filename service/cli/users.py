@@ -1,9 +1,11 @@
 """`hearth users create`: accounts made on the command line (the first admin, therapists, and
-clients with a password instead of an invitation)."""
+clients with a password instead of an invitation); `hearth users reset-second-factor` for a
+staff member who lost their phone (the last admin included)."""
 
 import click
 from flask.cli import with_appcontext
 
+from care.accounts import second_factor
 from care.accounts import users as accounts
 from care.clients import commands as clients
 from care.clients import logins
@@ -45,3 +47,19 @@ def users_create(role, email, name, therapist_email, timezone, password):
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"created {role} {email.lower()}")
+
+
+@users_group.command("reset-second-factor")
+@click.option("--email", required=True, help="The therapist's or admin's email.")
+@with_appcontext
+def users_reset_second_factor(email):
+    """Clear someone's second factor (a lost phone); they set up a new one at next sign-in."""
+    try:
+        with session_scope(db.engine()) as session:
+            user = accounts.find_by_email(session, email)
+            if user is None:
+                raise click.ClickException(f"no account has the email {email.lower()}")
+            second_factor.reset(session, None, user.id)
+    except CareError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"reset the second factor of {email.lower()}; every sign-in of theirs ended")

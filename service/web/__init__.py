@@ -9,6 +9,7 @@ from service.web.shared import account as _account  # noqa: F401
 from service.web.shared import crisis as _crisis  # noqa: F401
 from service.web.shared import email_address as _email_address  # noqa: F401
 from service.web.shared import passwords as _passwords  # noqa: F401
+from service.web.shared import second_factor as _second_factor  # noqa: F401
 from service.web.shared import sign_ins as _sign_ins  # noqa: F401
 from service.web.shared.blueprint import web
 from service.web.therapist import assignments as _therapist_assignments  # noqa: F401

@@ -84,6 +84,7 @@ def world(app, client, therapist, patient, other_therapist, admin) -> World:
             "alert_id": alert,
             "endpoint_id": endpoint,
             "therapist_id": therapist.id,
+            "user_id": therapist.id,
             "practice_id": "watching-kindness",
             "token": "not-a-real-calendar-token",
             "filename": "css/base.css",

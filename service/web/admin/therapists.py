@@ -7,12 +7,13 @@ from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from care.accounts import queries as account_queries
+from care.accounts import second_factor, totp
 from care.accounts import users as accounts
 from care.errors import Conflict, Invalid
 from care.safety import crisis
 from care.schemas import UserCreate
 from care.vocab import PASSWORD_MIN_LENGTH
-from service import db
+from service import db, mail
 from service.web.shared.blueprint import ADMIN, THERAPIST, signed_in, web
 from service.web.shared.forms import plain
 from service.web.shared.invitations import hand_over
@@ -38,6 +39,7 @@ def overview(**extra) -> dict:
                 "email": t.user.email,
                 "active": t.user.active,
                 "has_password": t.user.password_hash is not None,
+                "second_factor": totp.enabled(t.user),
                 "created": t.user.created_at.strftime("%d %b %Y"),
                 "clients": t.clients,
             }
@@ -48,6 +50,8 @@ def overview(**extra) -> dict:
         "created": None,
         # Until an admin saves the deployment's resources, the local crisis line is missing.
         "crisis_confirmed": crisis.for_therapist(db.session(), None).confirmed,
+        "second_factor_required": second_factor.policy(db.session()).second_factor_required,
+        "policy_error": None,
     }
     context.update(extra)
     return context
@@ -114,3 +118,39 @@ def admin_therapist_active(therapist_id: uuid.UUID):
         "Their clients' records are kept."
     )
     return redirect(url_for("web.admin_therapists"))
+
+
+@web.post("/admin/sign-in-policy")
+@signed_in(ADMIN)
+def admin_policy():
+    """Require a second factor of every therapist and admin, or make it optional."""
+    session = db.session()
+    required = request.form.get("second_factor_required") == "1"
+    try:
+        second_factor.set_required(session, g.page_user, required)
+    except Conflict as problem:
+        session.rollback()
+        board = overview(policy_error=plain(problem.message))
+        return render_template("admin/therapists.html", board=board), 409
+    session.commit()
+    flash(
+        "Every therapist and admin now signs in with a second factor."
+        if required
+        else "A second factor is now optional."
+    )
+    return redirect(url_for("web.admin_therapists") + "#policy", 303)
+
+
+@web.post("/admin/users/<uuid:user_id>/second-factor/reset")
+@signed_in(ADMIN)
+def admin_reset_second_factor(user_id: uuid.UUID):
+    """Clear a therapist's second factor (a lost phone); they set up a new one next time."""
+    session = db.session()
+    person = second_factor.reset(session, g.page_user, user_id)
+    session.commit()
+    mail.second_factor_changed(person, on=None)
+    flash(
+        f"{person.name or person.email}'s second factor is reset: they are signed out "
+        "everywhere and set up a new one when they next sign in."
+    )
+    return redirect(url_for("web.admin_therapists"), 303)

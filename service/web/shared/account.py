@@ -1,10 +1,12 @@
 """Sign-in, sign-out, accepting an invitation, and the home page of each role (the therapist's
 dashboard, the admin's therapists list, the client's practices and inbox)."""
 
-from flask import g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
+from care.accounts import totp
 from care.accounts import users as accounts
 from care.errors import CareError
+from care.tables import User
 from service import auth, db, signin
 from service.web.admin.therapists import overview
 from service.web.client.home import home_data
@@ -33,6 +35,9 @@ def login():
             session = db.session()
             try:
                 user = signin.sign_in(session, email, password)
+            except totp.CodeNeeded as needed:
+                auth.remember_password_step(needed.user, _safe_next(request.args.get("next")))
+                return redirect(url_for("web.login_code"), 303)
             except signin.SignInPaused as paused:
                 error = f"Sign-in is paused for now: {paused}."
                 page = render_template("shared/login.html", error=error, email=email)
@@ -44,6 +49,32 @@ def login():
             error = "That email and password did not match an active account. Please try again."
     status = 401 if error and request.method == "POST" and email else (400 if error else 200)
     return render_template("shared/login.html", error=error, email=email), status
+
+
+@web.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second sign-in step for an account with a second factor: its current code."""
+    step = auth.password_step()
+    if step is None:
+        flash("Please sign in again: the step for the code lasts a few minutes.")
+        return redirect(url_for("web.login"), 303)
+    user_id, next_path = step
+    error = None
+    if request.method == "POST":
+        session = db.session()
+        pending, code = session.get(User, user_id), request.form.get("code", "")
+        try:
+            user = signin.finish(session, pending, code) if pending else None
+        except signin.SignInPaused as paused:
+            error = f"Sign-in is paused for now: {paused}."
+            page = render_template("shared/login_code.html", error=error)
+            return page, 429, {"Retry-After": str(paused.retry_after)}
+        session.commit()
+        if user is not None:
+            auth.sign_in_session(user)
+            return redirect(next_path)
+        error = "That code is not right. Type the 6 digits your authenticator app shows now."
+    return render_template("shared/login_code.html", error=error), 401 if error else 200
 
 
 @web.post("/logout")
@@ -83,6 +114,5 @@ def welcome():
                 error = problem.message[0].upper() + problem.message[1:] + "."
             else:
                 session.commit()
-                auth.sign_in_session(user)
-                return redirect(url_for("web.home"))
+                return redirect(auth.after_password(user, url_for("web.home")))
     return render_template("shared/welcome.html", code=code, error=error), 400 if error else 200

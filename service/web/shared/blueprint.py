@@ -5,9 +5,10 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from care.accounts import second_factor
 from care.schemas.text import unstorable_text
 from care.vocab import PASSWORD_MIN_LENGTH, PRACTICE_LEVELS, RATING_RANGE, THRESHOLD_RANGE
-from service import auth
+from service import auth, db
 
 web = Blueprint("web", __name__)
 
@@ -45,8 +46,10 @@ def _check_csrf():
     return None
 
 
-def signed_in(*roles: str):
-    """Require a signed-in user (of one of `roles`, if given) for a page."""
+def signed_in(*roles: str, before_second_factor: bool = False):
+    """Require a signed-in user (of one of `roles`, if given) for a page. Where the deployment
+    requires a second factor, a therapist or admin without one is sent to set it up first
+    (only the pages for that say `before_second_factor`)."""
 
     def decorate(view):
         @wraps(view)
@@ -56,6 +59,8 @@ def signed_in(*roles: str):
                 return redirect(url_for("web.login", next=request.path))
             if roles and user.role not in roles:
                 abort(403)
+            if not before_second_factor and second_factor.missing(db.session(), user):
+                return redirect(url_for("web.second_factor_page"), 303)
             g.page_user = user
             return view(*args, **kwargs)
 

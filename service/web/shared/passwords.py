@@ -107,8 +107,7 @@ def reset_password():
                 errors[key] = plain(problem.message)
             else:
                 session.commit()
-                auth.sign_in_session(user)
                 mail.password_changed(user)
-                return redirect(url_for("web.home"), 303)
+                return redirect(auth.after_password(user, url_for("web.home")), 303)
     status = 422 if errors else 200
     return render_template("shared/reset.html", code=code, errors=errors), status
