@@ -191,22 +191,37 @@ def offer(session: Session, user: User, name: str = "") -> Offer:
     )
 
 
+class ClaimUsed(Conflict):
+    """An invitation code handed over for an address that already has an account was used
+    (care/clients/logins.py): its holder is told so, and the caller commits (the code is used
+    up, like an accepted invitation, and the try is audited); the account stays as it is."""
+
+
+def _use_claim(session: Session, claim, password: str) -> None:
+    owner = session.get(User, claim.user_id)
+    # The same checks, in the same order, as a real invitation: a weak password is refused
+    # alike, and the code is used up alike, so nothing but a strong password tells the two apart.
+    check_password_strength(password, owner.email if owner else "")
+    if not tokens.use_up(session, claim):
+        raise NotFound("this invitation has just been used; sign in, or ask for a new one")
+    audit.record(
+        session,
+        "auth.accept_invitation",
+        actor_id=None,
+        target_type="user",
+        target_id=claim.user_id,
+        outcome="denied",
+        detail="an invitation for an address that already has an account",
+    )
+    raise ClaimUsed(ADDRESS_HAS_ACCOUNT)
+
+
 def accept_invitation(session: Session, secret: str, password: str) -> User:
     """Set the password for an invitation and use the invitation up."""
     token = tokens.find_valid(session, secret, kind="invite")
     claim = None if token else tokens.find_valid(session, secret, kind="claim")
     if claim is not None:
-        # Handed over for an address that already has an account (care/clients/logins.py):
-        # its holder is told so; the account stays as it is.
-        audit.record_refusal(
-            session,
-            "auth.accept_invitation",
-            actor_id=None,
-            target_type="user",
-            target_id=claim.user_id,
-            detail="an invitation for an address that already has an account",
-        )
-        raise Conflict(ADDRESS_HAS_ACCOUNT)
+        _use_claim(session, claim, password)
     if token is None:
         raise NotFound(
             "this invitation is not valid: it may have expired or been used already; "

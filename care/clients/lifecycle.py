@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from care import audit
 from care.accounts.users import end_other_sessions
 from care.assignments import commands as assignments
+from care.clients import logins
 from care.clients.commands import get_for_therapist
 from care.delivery import calendar, prompts
 from care.errors import Conflict, Invalid
@@ -133,6 +134,7 @@ def discharge(session: Session, therapist: User, client_id: uuid.UUID) -> Client
     prompts.cancel_planned(session, client.id, reason=DISCHARGED)
     prompts.withdraw_open(session, client.id, reason=DISCHARGED)
     calendar.revoke_feeds(session, client.id)  # the private calendar URL ends with access
+    logins.end_claims(session, client)  # codes handed over for a pending address end too
     audit.record(
         session,
         "client.discharge",

@@ -9,6 +9,7 @@ admin, never in the client's own record."""
 
 import uuid
 
+from sqlalchemy import delete
 from sqlmodel import Session
 
 from care import audit
@@ -16,7 +17,7 @@ from care.accounts import tokens
 from care.accounts import users as accounts
 from care.accounts.users import Offer
 from care.errors import Conflict, Invalid
-from care.tables import Client, User
+from care.tables import ApiToken, Client, User, WebSession
 
 
 class RefusedInvitation(Conflict):
@@ -48,9 +49,11 @@ def login_email(session: Session, client: Client) -> str | None:
 
 
 def mail_address(client: Client, user: User | None) -> str | None:
-    """Where the client's own emails (prompts, reminders) go: their active login's address,
-    and nowhere while the address the therapist gave belongs to another account."""
-    if user is None or not user.active or _pending_of(client, user):
+    """Where the client's own emails (prompts, reminders) go: the address of an active login
+    they have taken up (a password chosen). Before that, nowhere: their emails would lead to
+    pages they cannot open yet, and a fresh address must look like a taken one (scheduler/
+    dispatch/batch.py decides the same in its query)."""
+    if user is None or not user.active or user.password_hash is None or _pending_of(client, user):
         return None
     return user.email
 
@@ -178,7 +181,7 @@ def _to_address(
     if user is None:
         return give_login(session, therapist, client, email)
     if owner is not None and owner.id != user.id:
-        tokens.revoke_all(session, user.id, kind="invite")
+        _drop_unused_login(session, client, user)
         return _taken(session, therapist, client, owner, email)
     user.email = accounts.normalise_email(email)
     session.add(user)
@@ -186,6 +189,19 @@ def _to_address(
     end_claims(session, client)
     session.add(client)
     return _invitation(session, client, user)
+
+
+def _drop_unused_login(session: Session, client: Client, user: User) -> None:
+    """A login that was never used (no password yet) goes when its client's address moves to
+    one another account has: the old address must lose its way in (a reset link to it would
+    otherwise set a password), as it does when a login moves to a free address."""
+    client.user_id = None
+    session.add(client)
+    session.flush()
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.delete(user)
+    session.flush()
 
 
 def change_login_email(
@@ -215,7 +231,7 @@ def change_login_email(
             field="email",
         )
     offer = _to_address(session, therapist, client, user, email)
-    if user is not None:
+    if current is not None:  # a move (from a login's address or a pending one), not a first
         audit.record(
             session,
             "client.email",

@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from care.clients import logins
 from care.tables import (
     Alert,
     Assignment,
@@ -22,7 +23,6 @@ from care.tables import (
     DoseDecision,
     PracticeSession,
     Prompt,
-    User,
 )
 from care.types import utcnow
 from practices import Library
@@ -32,7 +32,8 @@ FORMAT_VERSION = 1
 # Columns stored as JSON text: exported as parsed values in JSON, compact JSON text in CSV.
 JSON_COLUMNS = {"schedule", "settings", "reasons", "inputs"}
 # Columns that mean nothing outside this server (the login is exported as an email).
-HIDDEN_COLUMNS = {"user_id"}
+# The pending address is shown as the email, as the therapist sees it (care/clients/logins.py).
+HIDDEN_COLUMNS = {"user_id", "pending_email"}
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The CSV files of the ZIP, in order, with the model that gives their columns.
@@ -77,10 +78,9 @@ def load_record(session: Session, client: Client, library: Library | None = None
             session.exec(select(model).where(model.client_id == client.id).order_by(*order))
         )
 
-    user = session.get(User, client.user_id) if client.user_id else None
     record = Record(
         client=client,
-        email=user.email if user else None,
+        email=logins.login_email(session, client),
         exported_at=utcnow(),
         assignments=rows(Assignment, [Assignment.created_at, Assignment.id]),
         practice_sessions=rows(PracticeSession, [PracticeSession.started_at, PracticeSession.id]),

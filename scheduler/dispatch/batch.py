@@ -77,7 +77,9 @@ def _statements(postgresql: bool, with_email: bool) -> _Statements:
     joined = PROMPTS.outerjoin(CLIENTS, c.id == p.client_id)
     joined = joined.outerjoin(ASSIGNMENTS, a.id == p.assignment_id)
     if with_email:
-        columns += [c.email_prompts, USERS.c.active]
+        # Email only to a login its person has taken up (a password chosen): before that, the
+        # address may be one the therapist gave that another account has (care/clients/logins).
+        columns += [c.email_prompts, USERS.c.active & USERS.c.password_hash.is_not(None)]
         joined = joined.outerjoin(USERS, USERS.c.id == c.user_id)
     batch = core_select(*columns).select_from(joined)
     size = bindparam("size", type_=Integer())

@@ -115,7 +115,11 @@ def revoke_token(user: User):
 def accept_invitation(body: InvitationAccept):
     """Turns a one-time invitation into a usable login."""
     session = db.session()
-    user = accounts.accept_invitation(session, body.token, body.password)
+    try:
+        user = accounts.accept_invitation(session, body.token, body.password)
+    except accounts.ClaimUsed:
+        session.commit()  # the code is used up and the try audited
+        raise
     session.commit()
     return user_out(user)
 

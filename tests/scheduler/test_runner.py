@@ -189,3 +189,37 @@ def test_a_failing_endpoint_is_marked_and_holds_nothing_up(app, client, therapis
     listed = client.get("/api/v1/webhooks", headers=therapist.headers).json["items"]
     assert listed[0]["failing"] is True and listed[0]["last_error"]
     assert record is not None
+
+
+def test_no_prompt_email_before_the_client_has_chosen_a_password(app, client, therapist, patient):
+    """A login not yet taken up gets its prompts in the inbox only: its emails would lead to
+    pages it cannot open, and an address another account has must look the same (issue 15)."""
+    _assign(client, therapist, patient)
+    from care.tables import User
+    from service import db
+
+    with app.app_context(), Session(db.engine()) as session:
+        user = session.get(User, uuid.UUID(patient.id))
+        user.password_hash = None
+        session.add(user)
+        session.commit()
+    port = free_port()
+    handler = _Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        _due_prompt(app, patient)
+        channels = Channels(
+            base_url="http://hearth.test",
+            email=EmailChannel("127.0.0.1", port, "hearth <h@hearth.test>", tls="none"),
+        )
+        with app.app_context():
+            result = dispatch_once(
+                lambda: Session(db.engine(), expire_on_commit=False),
+                default_library(),
+                channels,
+                "w",
+            )
+        assert result.sent == 1 and handler.messages == []
+    finally:
+        controller.stop()

@@ -91,6 +91,10 @@ def test_the_api_answers_a_taken_address_as_it_answers_a_fresh_one(
     assert [r.status_code for r in again] == [201, 201]
     assert _blank(again[1].json) == _blank(again[0].json)
     assert _audit_actions(client, therapist, ids[1]) == _audit_actions(client, therapist, ids[0])
+    exports = [
+        client.get(f"/api/v1/clients/{i}/export", headers=therapist.headers).json for i in ids
+    ]
+    assert _blank(exports[1], owner.email) == _blank(exports[0], "brand.new@example.org")
     # The owner's account is exactly as it was: the password works, nothing was revoked.
     assert _signs_in(client, owner)
     # The admin sees the conflict, against the owner's account and outside the client's record.
@@ -111,19 +115,30 @@ def test_the_handed_over_code_tells_only_its_holder_and_changes_nothing(
     pages = [visitor.get(f"/welcome?code={i['token']}") for i in (fresh, taken)]
     assert pages[0].status_code == pages[1].status_code == 200
     assert _blank(text(pages[1])) == _blank(text(pages[0]))
-    # Using it: an honest answer to its holder, and the account stays its owner's.
-    answer = client.post(
-        "/api/v1/auth/invitations/accept",
-        json={"token": taken["token"], "password": "someone-elses-new-password"},
-    )
+
+    # A weak password is refused alike, and leaves both codes as they were.
+    def accept(code, password):
+        body = {"token": code, "password": password}
+        return client.post("/api/v1/auth/invitations/accept", json=body)
+
+    weak = [accept(i["token"], "aaaaaaaaaaaaaa") for i in (fresh, taken)]
+    assert [w.status_code for w in weak] == [422, 422]
+    assert weak[0].json["detail"] == weak[1].json["detail"]
+    # Using it: an honest answer to its holder, the code used up as an invitation would be,
+    # and the account stays its owner's.
+    answer = accept(taken["token"], "someone-elses-new-password")
     assert answer.status_code == 409
     assert "already has a hearth account" in answer.json["detail"]
     assert "different email address" in answer.json["detail"]
+    assert accept(taken["token"], "someone-elses-new-password").status_code == 404
+    made = client.get("/api/v1/clients", headers=therapist.headers).json["items"]
+    pending = next(c for c in made if c["email"] == owner.email)
+    again = client.post(f"/api/v1/clients/{pending['id']}/invitation", headers=therapist.headers)
     web = visitor.post(
         "/welcome",
         data={
             "csrf_token": csrf_of(text(pages[1])),
-            "code": taken["token"],
+            "code": again.json["token"],
             "password": "someone-elses-new-password",
             "password_again": "someone-elses-new-password",
         },
@@ -217,6 +232,10 @@ def test_moving_a_clients_address_to_a_taken_one_looks_like_any_move(
     with app.app_context(), session_scope(db.engine()) as session:
         record = session.get(Client, uuid.UUID(first["id"]))
         assert logins.mail_address(record, logins.login_of(session, record)) is None
+        # The old address lost its way in, as after any move: no reset link can go there.
+        from care.accounts import credentials
+
+        assert credentials.request_reset(session, "kai.old@example.org") is None
     # Moved on to a free address, the client gets a real invitation that works.
     move(first["id"], "kai.new@example.org")
     code = client.post(f"/api/v1/clients/{first['id']}/invitation", headers=therapist.headers)
@@ -295,6 +314,7 @@ _RUN = itertools.count()
 )
 @given(actions=ACTIONS)
 def test_no_sequence_of_actions_tells_a_taken_address_from_a_fresh_one(app, actions):
+    from care import audit
     from care.clients import commands as clients
     from care.clients import logins
     from care.db import session_scope
@@ -347,6 +367,10 @@ def test_no_sequence_of_actions_tells_a_taken_address_from_a_fresh_one(app, acti
             index = {a: f"<address {i}>" for i, a in enumerate(addresses[world])}
             seen = to_out(session, record).model_dump(mode="json")
             seen["email"] = index.get(seen["email"], seen["email"])
+            # What the record's own audit shows its therapist, in order.
+            seen["audit"] = [
+                (e.action, e.outcome) for e in audit.search(session, client_ids=[record.id])
+            ]
             offered = None
             if offer is not None:
                 offered = (index[offer.email], offer.name, offer.secret[:4])

@@ -110,7 +110,8 @@ def welcome():
             try:
                 user = accounts.accept_invitation(session, code, password)
             except CareError as problem:
-                session.rollback()
+                # A used claim keeps its use and its audit entry; anything else changes nothing.
+                (session.commit if isinstance(problem, accounts.ClaimUsed) else session.rollback)()
                 error = problem.message[0].upper() + problem.message[1:] + "."
             else:
                 session.commit()
