@@ -219,6 +219,27 @@ SECOND_FACTOR_RESET = (
 )
 
 
+SECOND_FACTOR_REQUIRED = (
+    "hearth where you work now asks every therapist and admin for a second factor: a 6-digit "
+    "code from an authenticator app on your phone, besides your password. The next time you "
+    "open hearth, it shows you how to set it up; it takes a minute. Until then hearth shows "
+    "nothing else, and alert emails keep coming as before."
+)
+
+
+def second_factor_required(people) -> None:
+    """Tell each staff member without a second factor that one is now asked (background)."""
+    for person in people:
+        send_soon(
+            person,
+            kind="second-factor-required",
+            subject="hearth now asks for a second factor",
+            text=SECOND_FACTOR_REQUIRED,
+            button="Set it up",
+            url=link("/account/second-factor"),
+        )
+
+
 def second_factor_changed(user: User, *, on: bool | None) -> None:
     """Tell the owner that their second factor was turned on, off (on=False), or reset by an
     admin (on=None), in the background."""

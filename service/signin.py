@@ -23,6 +23,15 @@ LOCKOUT_TEXT = (
 )
 
 
+CODES_TEXT = (
+    "Someone typed the right password for your hearth account and then several wrong codes "
+    "from your authenticator app. The code step is paused for up to {minutes} minutes. Your "
+    "account is safe while your phone is, but your password is known: please choose a new one "
+    "now with “Forgot your password?” on the sign-in page, and tell whoever looks after "
+    "hearth where you work."
+)
+
+
 class SignInPaused(Exception):
     """Too many refused sign-ins; try again after `retry_after` seconds."""
 
@@ -67,10 +76,20 @@ def _begin(session: Session, email: str) -> tuple[throttle.Attempt, throttle.Lim
     return attempt, rules
 
 
-def _settle(session: Session, email: str, attempt, rules, user: User | None) -> User | None:
+def _settle(
+    session: Session, email: str, attempt, rules, user: User | None, *, code: bool = False
+) -> User | None:
+    """Forget a success; keep a failure, telling the owner when their account reaches its
+    limit (wrong codes have a limit and a notice of their own)."""
     if user is not None:
         throttle.forget(session, attempt)
         return user
+    if code:
+        if throttle.note_wrong_code(session, email, rules):
+            session.commit()
+            _tell_the_owner(session, email, rules, text=CODES_TEXT)
+        session.commit()
+        return None
     reached = throttle.reached_limit(session, attempt, rules)
     session.commit()
     if reached:
@@ -87,23 +106,48 @@ def sign_in(session: Session, email: str, password: str, code: str | None = None
     then fails."""
     attempt, rules = _begin(session, email)
     try:
-        user = accounts.sign_in(session, email, password, code)
-    except totp.CodeNeeded:
-        throttle.forget(session, attempt)
-        session.commit()
-        raise
+        user = accounts.sign_in(session, email, password)
+    except totp.CodeNeeded as needed:
+        if code is None:
+            throttle.forget(session, attempt)
+            session.commit()
+            raise
+        # Only once the password was right does the code step's own pause show.
+        _code_step_open(session, email, attempt, rules)
+        user = accounts.finish_sign_in(session, needed.user.id, code)
+        return _settle(session, email, attempt, rules, user, code=True)
     return _settle(session, email, attempt, rules, user)
+
+
+def _code_step_open(session: Session, email: str, attempt, rules: throttle.Limits) -> None:
+    """SignInPaused while the account's code step rests after too many wrong codes."""
+    wait = throttle.code_wait(session, email, rules)
+    if wait:
+        throttle.forget(session, attempt)
+        audit.record(
+            session,
+            "auth.sign_in",
+            actor_id=None,
+            target_type="user",
+            outcome="limited",
+            detail="paused by the code limit",
+        )
+        session.commit()
+        raise SignInPaused(wait)
 
 
 def finish(session: Session, user: User, code: str) -> User | None:
     """The web's second step, after a right password: the user when the code is right. A
     wrong code counts towards a pause like a wrong password."""
     attempt, rules = _begin(session, user.email)
+    _code_step_open(session, user.email, attempt, rules)
     found = accounts.finish_sign_in(session, user.id, code)
-    return _settle(session, user.email, attempt, rules, found)
+    return _settle(session, user.email, attempt, rules, found, code=True)
 
 
-def _tell_the_owner(session: Session, email: str, rules: throttle.Limits) -> None:
+def _tell_the_owner(
+    session: Session, email: str, rules: throttle.Limits, text: str = LOCKOUT_TEXT
+) -> None:
     """One email to the account's owner when their account's sign-in pauses."""
     if not mail.configured():
         return
@@ -115,7 +159,7 @@ def _tell_the_owner(session: Session, email: str, rules: throttle.Limits) -> Non
         user,
         kind="lockout",
         subject="Sign-in to your hearth account was paused",
-        text=LOCKOUT_TEXT.format(minutes=minutes),
+        text=text.format(minutes=minutes),
         button="Go to the sign-in page",
         url=mail.link("/login"),
     )

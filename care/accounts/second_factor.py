@@ -7,7 +7,7 @@ would do harm (those resources never need a sign-in)."""
 import uuid
 
 import pyotp
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from care import audit
 from care.accounts import totp
@@ -46,31 +46,36 @@ def begin(session: Session, user: User) -> str:
         raise Conflict(
             "a second factor is already set up; turn it off first to move it to a new app"
         )
-    user.totp_secret = totp.new_key()
+    key = totp.new_key()
+    user.totp_secret = totp.seal(key)
     user.totp_confirmed_at = None
     user.totp_step = None
     session.add(user)
-    return user.totp_secret
+    return key
 
 
 def app_link(user: User) -> str:
     """The otpauth:// link (and QR code content) that adds the key to an authenticator app."""
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return pyotp.TOTP(totp.key_of(user)).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def confirm(
     session: Session,
     user: User,
+    password: str,
     code: str,
     *,
     keep_token: uuid.UUID | None = None,
     keep_session: uuid.UUID | None = None,
 ) -> None:
-    """A first code from the app confirms the key; every other session and token ends (they
-    were opened without it)."""
+    """The current password and a first code from the app turn the key on (the password, so
+    that a borrowed session cannot tie the account to someone else's phone); every other
+    session and token ends (they were opened without it)."""
     if user.totp_secret is None or totp.enabled(user):
         raise Conflict("start setting up a second factor first")
-    step = totp.step_of(user.totp_secret, code)
+    if not verify_password(user.password_hash, password or ""):
+        raise Invalid("the current password is not right", field="current_password")
+    step = totp.step_of(totp.key_of(user), code)
     if step is None:
         raise Invalid(WRONG_CODE, field="code")
     user.totp_confirmed_at = utcnow()
@@ -126,6 +131,12 @@ def reset(session: Session, admin: User | None, user_id: uuid.UUID) -> User:
         target_id=user.id,
     )
     return user
+
+
+def staff_without(session: Session) -> list[User]:
+    """Active therapists and admins who have no second factor yet (to be told it is asked)."""
+    statement = select(User).where(User.role.in_(STAFF), User.active)
+    return [user for user in session.exec(statement) if not totp.enabled(user)]
 
 
 def set_required(session: Session, admin: User, value: bool) -> SignInPolicy:

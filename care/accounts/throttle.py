@@ -32,6 +32,9 @@ class Limits:
     address: int = 20  # one address, across accounts
     account: int = 50  # one account, from addresses that failed against it
     window: timedelta = timedelta(minutes=15)
+    # Wrong second-factor codes for one account from anywhere: whoever sends them knows the
+    # password, so no count per address may let many addresses guess codes side by side.
+    code: int = 10
 
 
 # Two tries are free; after the second failure of a pair each next try waits 2, 4, 8 ... seconds
@@ -188,3 +191,24 @@ def reached_limit(
         return False
     session.add(SignInFailure(kind="notice", key=key, at=now))
     return True
+
+
+def code_wait(session: Session, email: str, limits: Limits, now: datetime | None = None) -> int:
+    """Seconds before this account's code step may be tried again (0: now)."""
+    now = now or utcnow()
+    since = now - limits.window
+    return wait_for(
+        _failures(session, "code", account_key(email), since), limits.code, limits.window, now
+    )
+
+
+def note_wrong_code(
+    session: Session, email: str, limits: Limits, now: datetime | None = None
+) -> bool:
+    """Count a wrong code for the account; True when it just reached the limit (the moment
+    to tell the owner that someone who knows their password is guessing codes)."""
+    now = now or utcnow()
+    session.add(SignInFailure(kind="code", key=account_key(email), at=now))
+    session.flush()
+    recent = _failures(session, "code", account_key(email), now - limits.window)
+    return len(recent) == limits.code

@@ -1,6 +1,6 @@
 """Time-based one-time codes (TOTP, RFC 6238, the 6-digit codes of authenticator apps): is a
-code right for a key at a time, and may it be used (each code works once). The key itself is
-made and kept by care/accounts/second_factor.py."""
+code right for a key at a time, and may it be used (each code works once). The key is made by
+care/accounts/second_factor.py and stored sealed with the server's key (care/secrets.py)."""
 
 import hmac
 import re
@@ -10,6 +10,7 @@ import pyotp
 from sqlalchemy import or_, update
 from sqlmodel import Session
 
+from care import secrets
 from care.tables import User
 from care.types import utcnow
 
@@ -37,6 +38,16 @@ def new_key() -> str:
     return pyotp.random_base32(32)
 
 
+def seal(key: str) -> str:
+    """The key as it is stored."""
+    return secrets.encrypt(key)
+
+
+def key_of(user: User) -> str:
+    """The user's key, unsealed (ValueError when no configured server key opens it)."""
+    return secrets.decrypt(user.totp_secret)
+
+
 def step_of(key: str, code: str, now: datetime | None = None) -> int | None:
     """The time step at which `code` is right for `key` (within the drift), or None. Spaces
     in the code are allowed, since apps show it in two halves."""
@@ -57,7 +68,11 @@ def use(session: Session, user: User, code: str, now: datetime | None = None) ->
     guarded write, so two requests with one code cannot both pass."""
     if not enabled(user):
         return False
-    step = step_of(user.totp_secret, code, now)
+    try:
+        key = key_of(user)
+    except ValueError:
+        return False  # sealed with a server key that is gone: an admin resets it
+    step = step_of(key, code, now)
     if step is None:
         return False
     result = session.execute(

@@ -111,10 +111,10 @@ def _refused(session: Session, user_id, detail: str = "") -> None:
     )
 
 
-def sign_in(session: Session, email: str, password: str, code: str | None = None) -> User | None:
+def sign_in(session: Session, email: str, password: str) -> User | None:
     """The active user for these credentials, or None; the same answer for every failure. An
-    account with a second factor also needs its current code: without one, CodeNeeded (the
-    password was right; nobody is signed in yet); a wrong code is refused like a password."""
+    account with a second factor raises CodeNeeded instead (the password was right; nobody is
+    signed in yet): the caller goes on with `finish_sign_in` and the code."""
     user = find_by_email(session, email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
@@ -124,18 +124,15 @@ def sign_in(session: Session, email: str, password: str, code: str | None = None
         user.password_hash = hash_password(password)
         session.add(user)
     if totp.enabled(user):
-        if code is None:
-            raise totp.CodeNeeded(user)
-        if not totp.use(session, user, code):
-            _refused(session, user.id, "the one-time code was not right")
-            return None
+        raise totp.CodeNeeded(user)
     audit.record(session, "auth.sign_in", actor_id=user.id, target_type="user", target_id=user.id)
     return user
 
 
 def finish_sign_in(session: Session, user_id: uuid.UUID, code: str) -> User | None:
-    """The second step of a sign-in whose password was right a moment ago (the web's code
-    page): the user when their current code is right, else None."""
+    """The second step of a sign-in whose password was right (a moment ago on the web's code
+    page, or in the same request on the API): the user when their current code is right, else
+    None (refused and audited like a wrong password)."""
     user = session.get(User, user_id)
     if user is None or not user.active or not totp.use(session, user, code):
         _refused(session, user_id, "the one-time code was not right")

@@ -12,8 +12,7 @@ from typing import Protocol
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from care import audit
-from care.delivery import secrets
+from care import audit, secrets
 from care.errors import Conflict, NotFound
 from care.tables import DeliveryLog, User, WebhookEndpoint
 from care.types import utcnow

@@ -2,13 +2,14 @@
 
 import uuid
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from care import audit
 from care.errors import Conflict, NotFound
 from care.paging import Page, paginate, parse_time_and_id
 from care.tables import Alert, Client, User
 from care.types import utcnow
+from care.vocab import ALERT_OPEN
 
 
 def raise_alert(
@@ -32,6 +33,13 @@ def raise_alert(
     session.add(alert)
     session.flush()
     return alert
+
+
+def open_count(session: Session, therapist: User) -> int:
+    """How many of this therapist's alerts are open (a count only: no client in it)."""
+    statement = select(func.count()).select_from(Alert)
+    statement = statement.where(Alert.therapist_id == therapist.id, Alert.status == ALERT_OPEN)
+    return session.exec(statement).one()
 
 
 def list_for_therapist(

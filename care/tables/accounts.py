@@ -26,9 +26,10 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     active: bool = Field(default=True)
     created_at: datetime = _when(default_factory=utcnow)
-    # A second factor (TOTP, RFC 6238) for staff: the shared key once setting up starts, when
-    # a first code confirmed it, and the time step of the last code used (each works once).
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # A second factor (TOTP, RFC 6238) for staff: the shared key once setting up starts (sealed
+    # with the server's key, care/secrets.py), when a first code confirmed it, and the time
+    # step of the last code used (each works once).
+    totp_secret: str | None = Field(default=None, max_length=255)
     totp_confirmed_at: datetime | None = _when(default=None, nullable=True)
     totp_step: int | None = Field(default=None, sa_type=BigInteger)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from care.delivery import secrets
+from care import secrets
 from care.tables import Assignment, Client, DeliveryLog, Prompt, WebhookEndpoint
 from care.types import utcnow
 from care.vocab import PromptStatus

@@ -32,9 +32,10 @@ class SecondFactorKey(BaseModel):
     app_link: str = Field(description="the otpauth:// link, also the content of a QR code")
 
 
-class CodeIn(Strict):
-    """A code from the authenticator app."""
+class ConfirmIn(Strict):
+    """Turn a new second factor on: the current password and a first code from the app."""
 
+    current_password: Annotated[str, Field(min_length=1, max_length=200)]
     code: Code
 
 
@@ -105,17 +106,18 @@ def start_second_factor(user: User):
     summary="Turn the second factor on with a first code",
     tags=["me"],
     roles=STAFF,
-    body=CodeIn,
+    body=ConfirmIn,
     response=SecondFactorOut,
     errors=(409,),
     before_second_factor=True,
 )
-def confirm_second_factor(user: User, body: CodeIn):
+def confirm_second_factor(user: User, body: ConfirmIn):
     """Every other session and token ends (this one keeps working); the owner is told."""
     session = db.session()
     second_factor.confirm(
         session,
         user,
+        body.current_password,
         body.code,
         keep_token=g.token.id if g.get("token") else None,
         keep_session=auth.this_session_id(),
@@ -189,8 +191,11 @@ def get_policy(user: User):
 )
 def put_policy(user: User, body: PolicyIn):
     """Requiring a second factor: 409 until the admin has one themselves. Staff without one
-    are then sent to set it up before anything else (pages and API alike)."""
+    are told by email and then sent to set it up before anything else (pages and API alike;
+    alert emails keep coming)."""
     session = db.session()
     row = second_factor.set_required(session, user, body.second_factor_required)
     session.commit()
+    if row.second_factor_required:
+        mail.second_factor_required(second_factor.staff_without(session))
     return PolicyOut(second_factor_required=row.second_factor_required)

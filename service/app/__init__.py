@@ -5,8 +5,8 @@ import logging
 
 from flask import Flask
 
+from care import secrets
 from care.accounts import passwords
-from care.delivery import secrets
 from practices import default_library, load_library
 from service import access_log, cli, db, errors, logs, media, security
 from service import settings as settings_module

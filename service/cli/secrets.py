@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from care import secrets
 from care.db import session_scope
-from care.delivery import secrets
 from service import db
 
 
@@ -31,9 +31,19 @@ def rotate_secret_command():
                 "must register it again (left as it was)",
                 err=True,
             )
+        for user in done.keys_unreadable:
+            click.echo(
+                f"the second factor of {user.email} opens with neither key; reset it with "
+                "`hearth users reset-second-factor` (left as it was)",
+                err=True,
+            )
     click.echo(
         f"re-encrypted {done.rotated} webhook secrets with the current HEARTH_SECRET_KEY "
         f"({done.current} already used it, {len(done.unreadable)} unreadable)"
+    )
+    click.echo(
+        f"re-encrypted {done.keys_rotated} second-factor keys "
+        f"({done.keys_current} already used it, {len(done.keys_unreadable)} unreadable)"
     )
     click.echo(
         "next: remove HEARTH_SECRET_KEY_PREVIOUS and restart the web server and the scheduler; "

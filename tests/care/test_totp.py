@@ -55,14 +55,15 @@ def test_each_code_is_used_once_and_never_after_a_newer_one(app, now, uses):
 
     with app.app_context(), session_scope(db.engine()) as session:
         user = User(email=f"totp{next(_EMAILS)}@example.org", role="therapist")
-        user.totp_secret = totp.new_key()
+        key = totp.new_key()
+        user.totp_secret = totp.seal(key)
         user.totp_confirmed_at = now
         session.add(user)
         session.flush()
         newest = None
         for steps in uses:
-            accepted = totp.use(session, user, _code_at(user.totp_secret, now, steps), now)
-            step = pyotp.TOTP(user.totp_secret).timecode(now) + steps
+            accepted = totp.use(session, user, _code_at(key, now, steps), now)
+            step = pyotp.TOTP(key).timecode(now) + steps
             expected = abs(steps) <= totp.DRIFT and (newest is None or step > newest)
             assert accepted == expected, (uses, steps)
             if accepted:
@@ -73,10 +74,27 @@ def test_an_unconfirmed_key_opens_nothing(app):
     from service import db
 
     with app.app_context(), session_scope(db.engine()) as session:
-        user = User(email="pending@example.org", role="therapist", totp_secret=totp.new_key())
+        key = totp.new_key()
+        user = User(email="pending@example.org", role="therapist", totp_secret=totp.seal(key))
         session.add(user)
         session.flush()
         now = datetime.now(UTC)
-        assert not totp.use(session, user, _code_at(user.totp_secret, now, 0), now)
+        assert not totp.use(session, user, _code_at(key, now, 0), now)
         assert not totp.enabled(user)
         assert timedelta(seconds=30) == totp.STEP
+
+
+def test_the_key_is_stored_sealed_and_opens_only_with_the_server_key(app):
+    from care import secrets
+
+    key = totp.new_key()
+    stored = totp.seal(key)
+    assert key not in stored and len(stored) <= 255
+    assert totp.key_of(User(email="x@example.org", role="admin", totp_secret=stored)) == key
+    secrets.configure("another-server-key-0123456789abcdef")
+    try:
+        with_lost_key = User(email="y@example.org", role="admin", totp_secret=stored)
+        with_lost_key.totp_confirmed_at = datetime.now(UTC)
+        assert not totp.use(None, with_lost_key, _code_at(key, datetime.now(UTC), 0))
+    finally:
+        secrets.configure(app.config["HEARTH_SETTINGS"].secret_key)

@@ -14,7 +14,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
-from care.delivery import secrets
+from care import secrets
 from care.tables import Client, Prompt, WebhookEndpoint
 from care.vocab import PromptStatus
 from practices import default_library

@@ -30,7 +30,7 @@ def _set_up(app, person) -> tuple[object, str]:
     key = _key_of(page)
     done = browser.post(
         "/account/second-factor/confirm",
-        data={"csrf_token": token, "code": pyotp.TOTP(key).now()},
+        data={"csrf_token": token, "current_password": person.password, "code": _code(key)},
     )
     assert done.status_code == 303
     return browser, key
@@ -73,13 +73,16 @@ def test_setting_up_shows_a_key_once_and_a_first_code_turns_it_on(mailing_app):
     page = text(browser.get("/account/second-factor"))
     assert "<svg" in page and "otpauth://totp/hearth:rowan%40example.org?secret=" in page
     key = _key_of(page)
-    wrong = browser.post(
-        "/account/second-factor/confirm", data={"csrf_token": token, "code": "000000"}
-    )
+    confirm = {"csrf_token": token, "current_password": therapist.password}
+    wrong = browser.post("/account/second-factor/confirm", data={**confirm, "code": "000000"})
     assert wrong.status_code == 422 and "not right" in text(wrong)
-    right = browser.post(
-        "/account/second-factor/confirm", data={"csrf_token": token, "code": _code(key)}
+    # A borrowed session cannot tie the account to another phone: the password is needed.
+    borrowed = browser.post(
+        "/account/second-factor/confirm",
+        data={**confirm, "current_password": "not-the-password", "code": _code(key)},
     )
+    assert borrowed.status_code == 422 and "current password is not right" in text(borrowed)
+    right = browser.post("/account/second-factor/confirm", data={**confirm, "code": _code(key)})
     assert right.status_code == 303
     on = text(browser.get("/account/second-factor"))
     assert "is <strong>on</strong>" in on and key not in on.replace(" ", "")
@@ -237,7 +240,9 @@ def test_an_admin_requires_it_of_staff_and_clients_are_never_asked(app, client, 
     assert started.status_code == 201 and started.json["app_link"].startswith("otpauth://")
     key = started.json["key"]
     on = client.post(
-        "/api/v1/me/second-factor/confirm", headers=therapist.headers, json={"code": _code(key)}
+        "/api/v1/me/second-factor/confirm",
+        headers=therapist.headers,
+        json={"current_password": therapist.password, "code": _code(key)},
     )
     assert on.status_code == 200 and on.json == {
         "enabled": True,
@@ -295,3 +300,53 @@ def test_the_operator_resets_it_on_the_command_line(app, runner, therapist):
     assert _token(app.test_client(), therapist).status_code == 201
     unknown = runner.invoke(args=["users", "reset-second-factor", "--email", "no@example.org"])
     assert unknown.exit_code != 0 and "no account has the email" in unknown.output
+
+
+def test_wrong_codes_from_many_addresses_pause_the_code_step_and_tell_the_owner(mailing_app):
+    app, inbox = mailing_app
+    therapist = make_person(app, "therapist", "rowan@example.org")
+    _, key = _set_up(app, therapist)
+    inbox.wait_for(1)  # the notice that it was turned on
+    wrong = "000000" if "000000" not in {_code(key, s) for s in (-1, 0, 1)} else "111111"
+
+    def token_from(address, code):
+        body = {"email": therapist.email, "password": therapist.password, "code": code}
+        api = app.test_client()
+        return api.post("/api/v1/auth/token", json=body, environ_base={"REMOTE_ADDR": address})
+
+    # One wrong code from each of ten addresses: no address reaches its own limit...
+    answers = [token_from(f"198.51.100.{i}", wrong).status_code for i in range(10)]
+    assert answers == [401] * 10
+    # ...but the account's code step now rests, even for the right code from a new address.
+    paused = token_from("203.0.113.7", _code(key, 1))
+    assert paused.status_code == 429 and int(paused.headers["Retry-After"]) > 0
+    told = inbox.wait_for(2)[1]
+    assert "several wrong codes" in mail.text_of(told)
+    # Without the password, nothing tells that the step rests.
+    guess = app.test_client().post(
+        "/api/v1/auth/token",
+        json={"email": therapist.email, "password": "not-the-password", "code": wrong},
+        environ_base={"REMOTE_ADDR": "203.0.113.8"},
+    )
+    assert guess.status_code == 401
+
+
+def test_staff_are_told_when_it_is_required_and_open_alerts_still_show(mailing_app):
+    app, inbox = mailing_app
+    therapist = make_person(app, "therapist", "rowan@example.org")
+    patient = make_person(app, "client", "sam@example.org", therapist=therapist)
+    crisis = app.test_client().post(
+        "/api/v1/me/checkins", headers=patient.headers, json={"distress": 10}
+    )
+    assert crisis.status_code == 201 and crisis.json["crisis"] is not None
+    admin = make_person(app, "admin", "ada@example.org")
+    admin_browser, _ = _set_up(app, admin)
+    token = csrf_of(text(admin_browser.get("/")))
+    admin_browser.post(
+        "/admin/sign-in-policy", data={"csrf_token": token, "second_factor_required": "1"}
+    )
+    told = [m for m in inbox.wait_for(2) if therapist.email in m["To"]]
+    assert any("now asks for a second factor" in m["Subject"] for m in told)
+    browser, _ = _password_step(app, therapist)
+    held = text(browser.get("/account/second-factor"))
+    assert "1 alert is open" in held and "Sam" not in held

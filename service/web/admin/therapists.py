@@ -133,6 +133,8 @@ def admin_policy():
         board = overview(policy_error=plain(problem.message))
         return render_template("admin/therapists.html", board=board), 409
     session.commit()
+    if required:
+        mail.second_factor_required(second_factor.staff_without(session))
     flash(
         "Every therapist and admin now signs in with a second factor."
         if required

@@ -7,6 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from care.accounts import second_factor, totp
 from care.errors import Conflict, Invalid
+from care.safety import alerts
 from service import auth, db, mail
 from service.web.shared.blueprint import ADMIN, THERAPIST, signed_in, web
 from service.web.shared.forms import plain
@@ -22,11 +23,18 @@ def _page(errors=None, status=200, **extra):
         "required": second_factor.required(db.session(), user),
         "setting_up": setting_up,
         "errors": errors or {},
+        # Someone held at this page still learns that alerts wait (a count, nothing more).
+        "open_alerts": (
+            alerts.open_count(db.session(), user)
+            if user.role == THERAPIST and second_factor.missing(db.session(), user)
+            else 0
+        ),
     }
     if setting_up:
         link = second_factor.app_link(user)
         context["qr"] = segno.make(link, error="m").svg_inline(scale=4, title="QR code for the key")
-        context["key"] = " ".join(user.totp_secret[i : i + 4] for i in range(0, 32, 4))
+        key = totp.key_of(user)
+        context["key"] = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
         context["link"] = link
     context.update(extra)
     return render_template("shared/second_factor.html", **context), status
@@ -56,12 +64,13 @@ def second_factor_start():
 @web.post("/account/second-factor/confirm")
 @signed_in(*STAFF, before_second_factor=True)
 def second_factor_confirm():
-    """The first code from the app turns the second factor on."""
+    """The current password and a first code from the app turn the second factor on."""
     session = db.session()
     try:
         second_factor.confirm(
             session,
             g.page_user,
+            request.form.get("current_password", ""),
             request.form.get("code", ""),
             keep_session=auth.this_session_id(),
         )

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import select
 
+from care import secrets
 from care.db import session_scope
-from care.delivery import secrets, webhooks
+from care.delivery import webhooks
 from care.errors import NotFound
 from care.tables import AuditEvent, User
 

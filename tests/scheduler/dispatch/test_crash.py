@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
+from care import secrets
 from care.db import make_engine
-from care.delivery import secrets
 from care.tables import Assignment, Client, Prompt, User, WebhookEndpoint
 from care.vocab import PromptStatus
 from tests.conftest import BACKENDS, SECRET, _truncate

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from care import secrets
 from care.db import make_engine
-from care.delivery import secrets
 from care.tables import Prompt
 from care.vocab import PromptStatus
 from practices import default_library

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlmodel import select
 
+from care import secrets
 from care.db import session_scope
-from care.delivery import secrets
 from care.tables import WebhookEndpoint
 from service import settings
 from service.app import create_app
@@ -170,3 +170,37 @@ def test_previous_key_must_be_long_and_different(tmp_path, previous, expected):
     message = str(caught.value)
     assert "HEARTH_SECRET_KEY_PREVIOUS" in message and expected in message
     assert "\n" not in message
+
+
+def test_second_factor_keys_move_to_the_new_key_and_keep_working(
+    app, therapist, database_url, tmp_path
+):
+    from datetime import timedelta
+
+    import pyotp
+
+    from care.accounts import second_factor
+    from care.db import session_scope
+    from care.tables import User
+    from care.types import utcnow
+    from service import db
+
+    with app.app_context(), session_scope(db.engine()) as session:
+        user = session.get(User, uuid.UUID(therapist.id))
+        key = second_factor.begin(session, user)
+        second_factor.confirm(session, user, therapist.password, pyotp.TOTP(key).now())
+    rotating = _app(
+        tmp_path, database_url, HEARTH_SECRET_KEY=KEY_B, HEARTH_SECRET_KEY_PREVIOUS=SECRET
+    )
+    result = rotating.test_cli_runner().invoke(args=["rotate-secret"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 1 second-factor keys (0 already used it, 0 unreadable)" in result.output
+    new_only = _app(tmp_path, database_url, HEARTH_SECRET_KEY=KEY_B)
+    body = {
+        "email": therapist.email,
+        "password": therapist.password,
+        "code": pyotp.TOTP(key).at(utcnow() + timedelta(seconds=30)),
+    }
+    assert new_only.test_client().post("/api/v1/auth/token", json=body).status_code == 201
+    for built in (rotating, new_only):
+        finish(built)

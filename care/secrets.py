@@ -1,5 +1,6 @@
-"""Secrets that must be readable again (webhook signing keys) are encrypted at rest with a key
-derived from the server's secret key (Fernet: AES-128-CBC with HMAC-SHA256).
+"""Secrets that must be readable again (webhook signing keys, the keys of second factors) are
+encrypted at rest with a key derived from the server's secret key (Fernet: AES-128-CBC with
+HMAC-SHA256).
 
 During a key rotation the previous server key is configured too: stored secrets open with
 either key (newest first) and everything new is encrypted with the current one."""
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlmodel import Session, select
 
-from care.tables import WebhookEndpoint
+from care.tables import User, WebhookEndpoint
 
 _keys: list[bytes] = []
 
@@ -29,7 +30,7 @@ def configure(server_secret: str, previous: str | None = None) -> None:
 
 def _fernet() -> MultiFernet:
     if not _keys:
-        raise RuntimeError("care.delivery.secrets.configure() was not called")
+        raise RuntimeError("care.secrets.configure() was not called")
     return MultiFernet([Fernet(key) for key in _keys])
 
 
@@ -75,11 +76,15 @@ class Rotation:
     rotated: int = 0
     current: int = 0
     unreadable: list[WebhookEndpoint] = field(default_factory=list)
+    keys_rotated: int = 0  # the same for second-factor keys
+    keys_current: int = 0
+    keys_unreadable: list[User] = field(default_factory=list)
 
 
 def rotate_stored(session: Session) -> Rotation:
-    """Re-encrypt every stored webhook secret with the current key (the caller commits, so it
-    is one transaction); a secret that no configured key opens is listed and left as it is."""
+    """Re-encrypt every stored webhook secret and second-factor key with the current key (the
+    caller commits, so it is one transaction); one that no configured key opens is listed and
+    left as it is."""
     done = Rotation()
     for endpoint in session.exec(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at)):
         if _under_current_key(endpoint.secret):
@@ -92,4 +97,15 @@ def rotate_stored(session: Session) -> Rotation:
             continue
         session.add(endpoint)
         done.rotated += 1
+    for user in session.exec(select(User).where(User.totp_secret.is_not(None))):
+        if _under_current_key(user.totp_secret):
+            done.keys_current += 1
+            continue
+        try:
+            user.totp_secret = _rotate(user.totp_secret)
+        except ValueError:
+            done.keys_unreadable.append(user)
+            continue
+        session.add(user)
+        done.keys_rotated += 1
     return done
