@@ -19,6 +19,7 @@ from care.types import utcnow
 
 STAFF = ("therapist", "admin")
 ISSUER = "hearth"
+START_AGAIN = "start setting up a second factor (again): no key is waiting for its first code"
 WRONG_CODE = "that code is not right: type the 6 digits your authenticator app shows now"
 
 
@@ -54,9 +55,24 @@ def begin(session: Session, user: User) -> str:
     return key
 
 
+def pending_key(user: User) -> str | None:
+    """The key being set up and not yet confirmed; None when there is none, or when it can
+    no longer be read (sealed with a server key that is gone): then setting up starts again."""
+    if user.totp_secret is None or totp.enabled(user):
+        return None
+    try:
+        return totp.key_of(user)
+    except ValueError:
+        return None
+
+
 def app_link(user: User) -> str:
-    """The otpauth:// link (and QR code content) that adds the key to an authenticator app."""
-    return pyotp.TOTP(totp.key_of(user)).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    """The otpauth:// link (and QR code content) that adds the key being set up to an
+    authenticator app."""
+    key = pending_key(user)
+    if key is None:
+        raise Conflict(START_AGAIN)
+    return pyotp.TOTP(key).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def confirm(
@@ -71,11 +87,12 @@ def confirm(
     """The current password and a first code from the app turn the key on (the password, so
     that a borrowed session cannot tie the account to someone else's phone); every other
     session and token ends (they were opened without it)."""
-    if user.totp_secret is None or totp.enabled(user):
-        raise Conflict("start setting up a second factor first")
+    key = pending_key(user)
+    if key is None:
+        raise Conflict(START_AGAIN)
     if not verify_password(user.password_hash, password or ""):
         raise Invalid("the current password is not right", field="current_password")
-    step = totp.step_of(totp.key_of(user), code)
+    step = totp.step_of(key, code)
     if step is None:
         raise Invalid(WRONG_CODE, field="code")
     user.totp_confirmed_at = utcnow()
@@ -139,9 +156,10 @@ def staff_without(session: Session) -> list[User]:
     return [user for user in session.exec(statement) if not totp.enabled(user)]
 
 
-def set_required(session: Session, admin: User, value: bool) -> SignInPolicy:
+def set_required(session: Session, admin: User, value: bool) -> bool:
     """The admin's rule: therapists and admins must use a second factor (or may). An admin
-    who has none yet sets up their own first, so the rule cannot lock them out."""
+    who has none yet sets up their own first, so the rule cannot lock them out. True when the
+    rule changed (saving it again as it was tells nobody anything new)."""
     if value and not totp.enabled(admin):
         raise Conflict(
             "set up your own second factor first (Password and email, then Second factor); "
@@ -163,4 +181,4 @@ def set_required(session: Session, admin: User, value: bool) -> SignInPolicy:
             target_id="sign_in",
             detail="required for therapists and admins" if value else "optional",
         )
-    return row
+    return changed

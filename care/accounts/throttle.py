@@ -205,10 +205,18 @@ def code_wait(session: Session, email: str, limits: Limits, now: datetime | None
 def note_wrong_code(
     session: Session, email: str, limits: Limits, now: datetime | None = None
 ) -> bool:
-    """Count a wrong code for the account; True when it just reached the limit (the moment
-    to tell the owner that someone who knows their password is guessing codes)."""
+    """Count a wrong code for the account; True once per window when the account has reached
+    the limit (the moment to tell the owner that someone who knows their password is guessing
+    codes). The notice is remembered as a row of its own, so codes that arrive together past
+    the limit, or a limit lowered mid-window, never tell the owner twice."""
     now = now or utcnow()
-    session.add(SignInFailure(kind="code", key=account_key(email), at=now))
+    key = account_key(email)
+    since = now - limits.window
+    session.add(SignInFailure(kind="code", key=key, at=now))
     session.flush()
-    recent = _failures(session, "code", account_key(email), now - limits.window)
-    return len(recent) == limits.code
+    if len(_failures(session, "code", key, since)) < limits.code:
+        return False
+    if _failures(session, "codenote", key, since):
+        return False
+    session.add(SignInFailure(kind="codenote", key=key, at=now))
+    return True

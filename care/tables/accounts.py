@@ -60,7 +60,8 @@ class SignInFailure(SQLModel, table=True):
     __table_args__ = (Index("ix_sign_in_failures_key_at", "kind", "key", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    # "pair" (an account from an address), "account", "address", or "notice" (owner told)
+    # "pair" (an account from an address), "account", "address", "notice" (owner told), "code"
+    # (a wrong second-factor code) or "codenote" (owner told about wrong codes)
     kind: str = Field(max_length=10)
     key: str = Field(max_length=64)
     at: datetime = _when(default_factory=utcnow, index=True)

@@ -62,7 +62,7 @@ def _state(user: User) -> SecondFactorOut:
     return SecondFactorOut(
         enabled=totp.enabled(user),
         required=second_factor.required(db.session(), user),
-        setting_up=user.totp_secret is not None and not totp.enabled(user),
+        setting_up=second_factor.pending_key(user) is not None,
     )
 
 
@@ -194,8 +194,8 @@ def put_policy(user: User, body: PolicyIn):
     are told by email and then sent to set it up before anything else (pages and API alike;
     alert emails keep coming)."""
     session = db.session()
-    row = second_factor.set_required(session, user, body.second_factor_required)
+    changed = second_factor.set_required(session, user, body.second_factor_required)
     session.commit()
-    if row.second_factor_required:
+    if body.second_factor_required and changed:
         mail.second_factor_required(second_factor.staff_without(session))
-    return PolicyOut(second_factor_required=row.second_factor_required)
+    return PolicyOut(second_factor_required=body.second_factor_required)

@@ -350,3 +350,69 @@ def test_staff_are_told_when_it_is_required_and_open_alerts_still_show(mailing_a
     browser, _ = _password_step(app, therapist)
     held = text(browser.get("/account/second-factor"))
     assert "1 alert is open" in held and "Sam" not in held
+
+
+def test_saving_the_rule_again_tells_staff_nothing_new(mailing_app):
+    app, inbox = mailing_app
+    therapist = make_person(app, "therapist", "rowan@example.org")
+    admin = make_person(app, "admin", "ada@example.org")
+    admin_browser, _ = _set_up(app, admin)
+    inbox.wait_for(1)  # the admin's own notice that theirs is on
+
+    def save(required: bool):
+        token = csrf_of(text(admin_browser.get("/")))
+        data = {"csrf_token": token}
+        if required:
+            data["second_factor_required"] = "1"
+        assert admin_browser.post("/admin/sign-in-policy", data=data).status_code == 303
+
+    save(True)
+    save(True)  # the same rule saved again: nobody is told twice
+    save(False)
+    save(True)  # on again after off: a real change, told again
+
+    def told():
+        return [m for m in inbox.to(therapist.email) if "now asks" in m["Subject"]]
+
+    deadline = time.monotonic() + 10
+    while len(told()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # room for a third, were one on its way
+    assert len(told()) == 2
+
+
+def test_a_key_being_set_up_that_no_longer_opens_means_starting_again(app, client, therapist):
+    from care import secrets
+    from care.db import session_scope
+    from care.tables import User
+    from service import db
+
+    browser, token = web_session(app, therapist)
+    browser.post("/account/second-factor/start", data={"csrf_token": token})
+    with app.app_context(), session_scope(db.engine()) as session:
+        user = session.exec(select(User).where(User.email == therapist.email)).one()
+        secrets.configure("a-server-key-that-is-gone-0123456789")
+        try:
+            user.totp_secret = secrets.encrypt(totp_key := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        finally:
+            secrets.configure(app.config["HEARTH_SETTINGS"].secret_key)
+        session.add(user)
+    page = browser.get("/account/second-factor")
+    assert page.status_code == 200
+    assert "totp-key" not in text(page) and "/account/second-factor/start" in text(page)
+    confirm = browser.post(
+        "/account/second-factor/confirm",
+        data={"csrf_token": token, "current_password": therapist.password, "code": _code(totp_key)},
+    )
+    assert confirm.status_code == 422 and "start setting up" in text(confirm).lower()
+    state = client.get("/api/v1/me/second-factor", headers=therapist.headers)
+    assert state.status_code == 200 and state.json["setting_up"] is False
+    api_confirm = client.post(
+        "/api/v1/me/second-factor/confirm",
+        headers=therapist.headers,
+        json={"current_password": therapist.password, "code": _code(totp_key)},
+    )
+    assert api_confirm.status_code == 409 and "start setting up" in api_confirm.json["detail"]
+    # Starting again gives a key that opens.
+    browser.post("/account/second-factor/start", data={"csrf_token": token})
+    assert _key_of(text(browser.get("/account/second-factor")))

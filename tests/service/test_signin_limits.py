@@ -2,8 +2,12 @@
 wording, and the lockout notice by email through a real SMTP server on loopback."""
 
 import email
+import itertools
 from datetime import UTC, datetime, timedelta
 from email.policy import default
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from care.accounts.throttle import progressive, wait_for
 from tests.conftest import make_person
@@ -168,3 +172,34 @@ def test_a_refused_sign_in_names_the_account_as_target_not_actor(app, client, th
             )
         ).all()
         assert entry.actor_id is None and entry.target_id == therapist.id
+
+
+_CODE_ACCOUNTS = itertools.count()
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(limits=st.lists(st.integers(1, 6), min_size=1, max_size=12))
+def test_the_owner_hears_of_wrong_codes_once_a_window_whatever_the_limit(app, limits):
+    """However the limit moves while wrong codes come in (a setting changed mid-window, codes
+    racing past it), the owner is told exactly once: at the first code that finds the count at
+    or over the limit, never again in that window, and never before."""
+    from care.accounts import throttle
+    from care.db import session_scope
+    from service import db
+
+    email = f"codes{next(_CODE_ACCOUNTS)}@example.org"
+    now = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    told = []
+    with app.app_context(), session_scope(db.engine()) as session:
+        for count, limit in enumerate(limits, start=1):
+            rules = throttle.Limits(code=limit)
+            told.append(
+                throttle.note_wrong_code(session, email, rules, now + timedelta(seconds=count))
+            )
+    first_over = next((i for i, limit in enumerate(limits) if i + 1 >= limit), None)
+    expected = [i == first_over for i in range(len(limits))]
+    assert told == expected, limits

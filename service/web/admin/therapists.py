@@ -127,13 +127,13 @@ def admin_policy():
     session = db.session()
     required = request.form.get("second_factor_required") == "1"
     try:
-        second_factor.set_required(session, g.page_user, required)
+        changed = second_factor.set_required(session, g.page_user, required)
     except Conflict as problem:
         session.rollback()
         board = overview(policy_error=plain(problem.message))
         return render_template("admin/therapists.html", board=board), 409
     session.commit()
-    if required:
+    if required and changed:
         mail.second_factor_required(second_factor.staff_without(session))
     flash(
         "Every therapist and admin now signs in with a second factor."

@@ -17,7 +17,8 @@ STAFF = (THERAPIST, ADMIN)
 
 def _page(errors=None, status=200, **extra):
     user = g.page_user
-    setting_up = user.totp_secret is not None and not totp.enabled(user)
+    key = second_factor.pending_key(user)
+    setting_up = key is not None
     context = {
         "enabled": totp.enabled(user),
         "required": second_factor.required(db.session(), user),
@@ -33,7 +34,6 @@ def _page(errors=None, status=200, **extra):
     if setting_up:
         link = second_factor.app_link(user)
         context["qr"] = segno.make(link, error="m").svg_inline(scale=4, title="QR code for the key")
-        key = totp.key_of(user)
         context["key"] = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
         context["link"] = link
     context.update(extra)
