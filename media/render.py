@@ -14,15 +14,17 @@ from pathlib import Path
 from media.assemble import SAMPLE_RATE, AudioItem, assemble
 from media.captions import webvtt
 from media.encode import AUDIO_FORMATS, MEDIA_TYPES, encode, require_encoder, write_wav
-from media.errors import SpeechUnavailable, TextOnlyPractice
-from media.speech.pool import SharedPool, SpeechPool, shared_pool
+from media.errors import SpeechUnavailable, TextOnlyPractice, UnknownVoice
+from media.speech import catalogue
+from media.speech.pool import SharedPool, SpeechPool
 from media.speech.voices import VoiceSettings, availability, engine_version
 from media.store import MediaStore
 from practices import Personalisation, Practice, build_timeline
 
 # Bump the first part whenever assembly changes the sound (gain, bell, fades): old cache
 # entries then stop matching instead of being served.
-ENGINE_VERSION = f"hearth-media-1/{engine_version()}"
+ASSEMBLY_VERSION = "hearth-media-1"
+ENGINE_VERSION = f"{ASSEMBLY_VERSION}/{engine_version()}"
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,15 @@ def cache_parts(
     settings: VoiceSettings,
     digest: str,
 ) -> dict:
-    """Everything that changes how a rendering sounds, except the format."""
+    """Everything that changes how a rendering sounds, except the format: for a natural
+    voice, the Piper version and the model file's hash, and no pitch (it has none)."""
+    engine, pitch = ENGINE_VERSION, settings.pitch
+    if catalogue.is_natural(settings.voice):
+        voice = catalogue.lookup(settings.voice)
+        if voice is None:
+            raise UnknownVoice(settings.voice, [v.id for v in catalogue.find()])
+        engine = f"{ASSEMBLY_VERSION}/{catalogue.engine_version()}/{catalogue.model_hash(voice)}"
+        pitch = None
     return {
         "practice": practice.id,
         "digest": digest,
@@ -53,8 +63,8 @@ def cache_parts(
         "person": None if person is None else {"name": person.name, "touch": person.touch},
         "voice": settings.voice,
         "rate": settings.rate,
-        "pitch": settings.pitch,
-        "engine": ENGINE_VERSION,
+        "pitch": pitch,
+        "engine": engine,
     }
 
 
@@ -111,10 +121,12 @@ def synthesize_items(items, settings: VoiceSettings, pool) -> dict[int, bytes]:
 
 def _render_wav_locked(timeline, settings, store, key, pool) -> RenderResult:
     """Synthesise, assemble and store the WAV entry; the caller holds the key's lock."""
-    problem = availability()
+    problem = (
+        catalogue.engine_available() if catalogue.is_natural(settings.voice) else availability()
+    )
     if problem:
         raise SpeechUnavailable(problem)
-    pool = pool if pool is not None else shared_pool()
+    pool = pool if pool is not None else SharedPool()
     pool.check_voice(settings.voice)
     speech = synthesize_items(timeline.items, settings, pool)
     assembly = assemble(timeline.items, speech)
@@ -122,7 +134,9 @@ def _render_wav_locked(timeline, settings, store, key, pool) -> RenderResult:
     meta = {
         "practice_id": timeline.practice_id,
         "level": timeline.level,
-        "engine": ENGINE_VERSION,
+        "engine": (
+            catalogue.engine_version() if catalogue.is_natural(settings.voice) else ENGINE_VERSION
+        ),
         "sample_rate": assembly.sample_rate,
         "total_seconds": assembly.total_seconds,
         "gain": round(assembly.gain, 6),

@@ -3,6 +3,7 @@
 from flask import current_app
 
 from care.tables import Client
+from media.speech import catalogue
 from media.speech.pool import SharedPool
 from media.speech.voices import VoiceSettings
 from media.store import MediaStore
@@ -11,6 +12,7 @@ from media.store import MediaStore
 def init_app(app) -> None:
     """The media store and the speech pool handle, from the media part of the app's settings."""
     settings = app.config["HEARTH_SETTINGS"].media()
+    catalogue.configure(settings.voices_dirs)
     app.extensions["hearth.media_store"] = MediaStore(settings.media_dir, settings.max_bytes)
     # A handle only: the process's speech workers start when something must really be
     # synthesised, so cache hits never spawn them.
@@ -29,7 +31,7 @@ def pool() -> SharedPool:
 
 def voice_settings(client: Client | None, *, voice=None, rate=None, pitch=None) -> VoiceSettings:
     """Explicit choices first, then the client's own settings, then the calm defaults."""
-    defaults = VoiceSettings()
+    defaults = VoiceSettings.from_client()
     return VoiceSettings(
         voice=voice or (client.voice if client else None) or defaults.voice,
         rate=rate or (client.speech_rate if client else None) or defaults.rate,

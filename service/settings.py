@@ -33,6 +33,7 @@ class Settings:
     log_level: str = "INFO"
     behind_proxy: bool = False
     practices_dir: Path | None = None
+    voices_dir: Path | None = None
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     smtp: dict = field(default_factory=dict)
@@ -65,6 +66,7 @@ class Settings:
             media_dir=self.media_dir,
             max_bytes=self.media_max_mb * 1024 * 1024,
             speech_workers=self.tts_workers,
+            voices_dirs=(self.voices_dir,) if self.voices_dir else (),
         )
 
 
@@ -170,6 +172,7 @@ def load(env=None) -> Settings:
         log_level=_choice(env, "HEARTH_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         behind_proxy=_choice(env, "HEARTH_BEHIND_PROXY", "0", ("0", "1")) == "1",
         practices_dir=_folder(env, "HEARTH_PRACTICES_DIR"),
+        voices_dir=_folder(env, "HEARTH_VOICES_DIR"),
         argon2_time_cost=_int(env, "HEARTH_ARGON2_TIME_COST", 3, 1, 20),
         argon2_memory_kib=_int(env, "HEARTH_ARGON2_MEMORY_KIB", 64 * 1024, 1024, 4 * 1024 * 1024),
         smtp=_smtp(env),

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from media.errors import MediaError, SpeechUnavailable, SynthesisFailed, UnknownVoice
+from media.speech import catalogue
 from media.speech import worker as worker_process
 from media.speech.voices import Voice, VoiceSettings, availability
 
@@ -31,12 +32,15 @@ class _WorkerLost(Exception):
 class _Worker:
     """The parent's handle on one worker process and its pipe."""
 
-    def __init__(self, context) -> None:
+    def __init__(self, context, engine: tuple = ("espeak", (), 0)) -> None:
         # The parent owns the scratch directory, so it is removed even after a SIGKILL.
         self.tmpdir = tempfile.mkdtemp(prefix="hearth-tts-")
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=worker_process.main, args=(child, self.tmpdir), name="hearth-tts", daemon=True
+            target=worker_process.main,
+            args=(child, self.tmpdir, *engine),
+            name="hearth-tts",
+            daemon=True,
         )
         self.process.start()
         child.close()  # so the parent sees EOF when the worker dies
@@ -95,14 +99,32 @@ class _Worker:
 
 
 class SpeechPool:
-    """Spawned speech workers; `synthesize` returns 16-bit mono PCM at engines.SAMPLE_RATE."""
+    """Spawned speech workers of one engine ("espeak", or "natural" for the Piper voices
+    found by media.speech.catalogue); `synthesize` returns 16-bit mono PCM at
+    engines.SAMPLE_RATE."""
 
-    def __init__(self, workers: int = 1, timeout: float = 30.0, start_timeout: float = 60.0):
-        problem = availability()
+    def __init__(
+        self,
+        workers: int = 1,
+        timeout: float = 30.0,
+        start_timeout: float = 60.0,
+        engine: str = "espeak",
+    ):
+        if engine == "natural":
+            found = tuple(catalogue.find())
+            problem = catalogue.engine_available() or (
+                None if found else "no natural voice is installed"
+            )
+            # Cores shared out between the workers: onnxruntime would take them all in each.
+            self._engine: tuple = ("natural", found, max(1, (os.cpu_count() or 1) // workers))
+        else:
+            problem = availability()
+            self._engine = ("espeak", (), 0)
         if problem:
             raise SpeechUnavailable(problem)
         if workers < 1:
             raise ValueError("a speech pool needs at least one worker")
+        self.engine = engine
         self.workers = workers
         self.timeout = timeout
         self.start_timeout = start_timeout
@@ -116,7 +138,7 @@ class SpeechPool:
         self._closed = False
         self._voices: list[Voice] | None = None
         # Start every worker before waiting for any, so their start-up overlaps.
-        started = [_Worker(self._context) for _ in range(workers)]
+        started = [_Worker(self._context, self._engine) for _ in range(workers)]
         try:
             for worker in started:
                 self._ready(worker)
@@ -141,8 +163,12 @@ class SpeechPool:
             worker.kill()
             raise SynthesisFailed(str(lost)) from lost
         if self._voices is None:
+            natural = self.engine == "natural"
             self._voices = sorted(
-                (Voice(id=i, name=n, languages=tuple(langs)) for i, n, langs in worker.voices),
+                (
+                    Voice(id=i, name=n, languages=tuple(langs), natural=natural)
+                    for i, n, langs in worker.voices
+                ),
                 key=lambda v: v.id,
             )
         return worker
@@ -150,7 +176,7 @@ class SpeechPool:
     def _start_reserved(self) -> _Worker:
         """Start a worker in a place already counted in _live; give the place back on failure."""
         try:
-            return self._ready(_Worker(self._context))
+            return self._ready(_Worker(self._context, self._engine))
         except BaseException:
             with self._lock:
                 self._live -= 1
@@ -190,7 +216,7 @@ class SpeechPool:
         return self._start_reserved()
 
     def voices(self) -> list[Voice]:
-        """The usable voices of the installed espeak-ng, sorted by id."""
+        """The usable voices of this pool's engine, sorted by id."""
         return list(self._voices or [])
 
     def check_voice(self, voice: str) -> None:
@@ -244,33 +270,43 @@ class SpeechPool:
                 self._live -= 1
 
 
-_shared: SpeechPool | None = None
+_shared: dict[str, SpeechPool] = {}
 _shared_pid: int | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_pool(workers: int = 1) -> SpeechPool:
-    """This process's pool, started on first use with `workers` workers, closed at exit."""
-    global _shared, _shared_pid
+def engine_of(voice: str) -> str:
+    """The engine that speaks a voice id: "natural" for Piper voices, else "espeak"."""
+    return "natural" if catalogue.is_natural(voice) else "espeak"
+
+
+def shared_pool(workers: int = 1, engine: str = "espeak") -> SpeechPool:
+    """This process's pool for `engine`, started on first use with `workers` workers, closed
+    at exit."""
+    global _shared_pid
     with _shared_lock:
-        # After a fork the parent's pipes are not ours to use: start a pool of our own. The
+        # After a fork the parent's pipes are not ours to use: start pools of our own. The
         # first caller's size holds for the process (one service process has one setting).
-        if _shared is None or _shared_pid != os.getpid():
-            _shared = SpeechPool(workers=workers)
+        if _shared_pid != os.getpid():
+            _shared.clear()
             _shared_pid = os.getpid()
-            atexit.register(_shared.close)
-        return _shared
+        if engine not in _shared:
+            pool = SpeechPool(workers=workers, engine=engine)
+            _shared[engine] = pool
+            atexit.register(pool.close)
+        return _shared[engine]
 
 
-def running_shared_pool() -> SpeechPool | None:
-    """The shared pool if this process already started it, else None (never starts one)."""
+def running_shared_pool(engine: str = "espeak") -> SpeechPool | None:
+    """The shared pool of `engine` if this process already started it (never starts one)."""
     with _shared_lock:
-        return _shared if _shared_pid == os.getpid() else None
+        return _shared.get(engine) if _shared_pid == os.getpid() else None
 
 
 @dataclass(frozen=True)
 class SharedPool:
-    """A handle on this process's shared pool that starts it only when speech is needed.
+    """A handle on this process's shared pools that starts one only when speech is needed,
+    and sends each voice to its engine's pool.
 
     Rendering asks the pool for a voice check only on a cache miss, so a cache hit never
     spawns a worker; the service passes one of these with its configured worker count.
@@ -278,33 +314,47 @@ class SharedPool:
 
     workers: int = 1
 
-    def pool(self) -> SpeechPool:
-        """The shared pool, started now if it is not running yet."""
-        return shared_pool(self.workers)
+    def pool(self, voice: str = "") -> SpeechPool:
+        """The shared pool for this voice's engine, started now if it is not running yet."""
+        return shared_pool(self.workers, engine_of(voice))
 
     def check_voice(self, voice: str) -> None:
-        """SpeechPool.check_voice on the shared pool."""
-        self.pool().check_voice(voice)
+        """SpeechPool.check_voice on the voice's shared pool."""
+        if catalogue.is_natural(voice) and catalogue.lookup(voice) is None:
+            raise UnknownVoice(voice, [v.id for v in list_voices()])
+        self.pool(voice).check_voice(voice)
 
     def synthesize(self, text: str, settings: VoiceSettings) -> bytes:
-        """SpeechPool.synthesize on the shared pool."""
-        return self.pool().synthesize(text, settings)
+        """SpeechPool.synthesize on the voice's shared pool."""
+        return self.pool(settings.voice).synthesize(text, settings)
 
 
 _voices_lock = threading.Lock()
 _voices: list[Voice] | None = None
 
 
+def _espeak_voices() -> list[Voice]:
+    pool = running_shared_pool("espeak")
+    if pool is not None:
+        return pool.voices()
+    # A one-off worker, so a CLI listing leaves no process behind.
+    with SpeechPool(workers=1) as one_off:
+        return one_off.voices()
+
+
 def list_voices() -> list[Voice]:
-    """The installed usable voices, asked of a spawned speech worker once per process."""
+    """Every installed usable voice: natural ones found on disk (no worker needed) and
+    espeak-ng's, asked of a spawned speech worker once per process."""
     global _voices
     with _voices_lock:
         if _voices is None:
-            pool = running_shared_pool()
-            if pool is not None:
-                _voices = pool.voices()
-            else:
-                # A one-off worker, so a CLI listing leaves no process behind.
-                with SpeechPool(workers=1) as one_off:
-                    _voices = one_off.voices()
+            natural = (
+                []
+                if catalogue.engine_available()
+                else [
+                    Voice(id=v.id, name=v.name, languages=(v.language,), natural=True)
+                    for v in catalogue.find()
+                ]
+            )
+            _voices = sorted([*natural, *_espeak_voices()], key=lambda v: v.id)
         return list(_voices)

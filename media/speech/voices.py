@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from media.errors import InvalidPitch, InvalidRate, SpeechUnavailable
+from media.speech import catalogue
 
 # espeak-ng's British English voice: its default English voice, the best tested, and clear at
 # slow rates. Listeners who prefer another accent pick one from
@@ -22,6 +23,12 @@ PITCH_RANGE = (0, 99)
 def _whole(value: object) -> bool:
     # bool is an int subclass; `rate=True` is a bug, not one word a minute.
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def default_voice(language: str = "en") -> str:
+    """The voice for someone who has not chosen one: a natural voice for the language where
+    one is installed, else espeak-ng's British English."""
+    return catalogue.best(language) or DEFAULT_VOICE
 
 
 @dataclass(frozen=True)
@@ -46,9 +53,10 @@ class VoiceSettings:
     def from_client(
         cls, voice: str | None = None, rate: int | None = None, pitch: int | None = None
     ) -> "VoiceSettings":
-        """Settings from a client record where None means the calm default."""
+        """Settings from a client record where None means the calm default (the voice: the
+        best installed for English, natural where one is installed)."""
         return cls(
-            voice=voice or DEFAULT_VOICE,
+            voice=voice or default_voice(),
             rate=DEFAULT_RATE if rate is None else rate,
             pitch=DEFAULT_PITCH if pitch is None else pitch,
         )
@@ -56,11 +64,13 @@ class VoiceSettings:
 
 @dataclass(frozen=True)
 class Voice:
-    """One installed voice: the id to put in VoiceSettings, a display name, its languages."""
+    """One installed voice: the id to put in VoiceSettings, a display name, its languages,
+    and whether it is natural (neural) or synthetic (formant)."""
 
     id: str
     name: str
     languages: tuple[str, ...] = ()
+    natural: bool = False  # a neural (Piper) voice; else espeak-ng's synthetic one
 
 
 def usable(voice_id: str) -> bool:
@@ -112,7 +122,8 @@ def engine_version() -> str:
 def voices_table(voices: list[Voice]) -> str:
     """The voices as aligned text lines (id, languages, name) for `hearth voices`."""
     width = max((len(v.id) for v in voices), default=2)
-    lines = [f"{'id'.ljust(width)}  {'languages':<16}  name"]
-    for v in sorted(voices, key=lambda v: v.id):
-        lines.append(f"{v.id.ljust(width)}  {','.join(v.languages):<16}  {v.name}")
+    lines = [f"{'id'.ljust(width)}  {'kind':<9}  {'languages':<16}  name"]
+    for v in sorted(voices, key=lambda v: (not v.natural, v.id)):
+        kind = "natural" if v.natural else "synthetic"
+        lines.append(f"{v.id.ljust(width)}  {kind:<9}  {','.join(v.languages):<16}  {v.name}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The body of one spawned speech worker: one Engine, one utterance per request.
+"""The body of one spawned speech worker: one engine, one utterance per request.
 
 Runs only inside a process started by media.speech.pool with the "spawn" method. The parent
 sends tuples over a multiprocessing Pipe and gets tuples back:
@@ -6,7 +6,8 @@ sends tuples over a multiprocessing Pipe and gets tuples back:
     ("synth", text, voice, rate, pitch) -> ("ok", pcm) | ("unknown_voice", ids) | ("bad", why)
     ("stop",)                            -> the worker exits
 
-On start the worker sends ("ready", {"voices": [...]}) or ("unavailable", why).
+On start the worker sends ("ready", {"voices": [...]}) or ("unavailable", why). The engine is
+pyttsx3 on espeak-ng ("espeak") or Piper with the natural voices it is given ("natural").
 """
 
 import os
@@ -15,12 +16,20 @@ import sys
 from media.speech.engines import Engine
 
 
-def main(conn, tmpdir: str) -> None:
+def _engine(kind: str, natural_voices: tuple, threads: int):
+    if kind == "natural":
+        from media.speech.neural import NeuralEngine
+
+        return NeuralEngine(list(natural_voices), threads=threads)
+    return Engine()
+
+
+def main(conn, tmpdir: str, kind: str = "espeak", natural_voices=(), threads: int = 0) -> None:
     """Serve synthesis requests on `conn` until told to stop or the parent goes away."""
     # pyttsx3 prints "Audio saved to ..." for every file; keep the parent's stdout clean.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     try:
-        engine = Engine()
+        engine = _engine(kind, natural_voices, threads)
     except Exception as error:  # the library is missing or cannot initialise
         conn.send(("unavailable", f"{type(error).__name__}: {error}"))
         return

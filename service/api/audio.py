@@ -49,6 +49,10 @@ class VoiceOut(BaseModel):
     id: str
     name: str
     languages: list[str]
+    natural: bool = Field(
+        description="a neural voice (Piper), close to a human reader; false: espeak-ng's "
+        "synthetic (formant) voice"
+    )
 
 
 class VoiceList(BaseModel):
@@ -178,9 +182,12 @@ def get_captions(user: User, practice_id: str, query: CaptionQuery):
 )
 def voices(user: User):
     """The voice ids accepted by the audio endpoints and the client settings."""
-    from media.speech.voices import VoiceSettings
+    from media.speech.voices import default_voice
 
     return VoiceList(
-        default=VoiceSettings().voice,
-        items=[VoiceOut(id=v.id, name=v.name, languages=list(v.languages)) for v in list_voices()],
+        default=default_voice(),
+        items=[
+            VoiceOut(id=v.id, name=v.name, languages=list(v.languages), natural=v.natural)
+            for v in list_voices()
+        ],
     )

@@ -103,7 +103,10 @@ def test_without_espeak_health_and_audio_say_so_and_text_still_works(client, pat
         health = client.get("/api/v1/health").json
         assert health["speech"] == "unavailable" and "espeak-ng" in health["detail"]
         body = _problem(
-            client.get(f"{URL}/audio?level=1&format=wav&rate=130", headers=patient.headers), 503
+            client.get(
+                f"{URL}/audio?level=1&format=wav&rate=130&voice=gmw/en", headers=patient.headers
+            ),
+            503,
         )
         assert "libespeak-ng1" in body["detail"]
         assert client.get(f"{URL}/script?level=1", headers=patient.headers).status_code == 200

@@ -29,22 +29,24 @@ def timezone_groups() -> list[tuple[str, list[str]]]:
 
 
 def voice_choices(current: str | None) -> list[tuple[str, str]]:
-    """(id, name) of the English voices, the calm default first (the scripts are English)."""
+    """(id, name) of the English voices, the default first (a natural voice where one is
+    installed), then the other natural ones, then espeak-ng's (the scripts are English)."""
     from media.errors import MediaError
     from media.speech.pool import list_voices
-    from media.speech.voices import DEFAULT_VOICE
+    from media.speech.voices import DEFAULT_VOICE, default_voice
 
     try:
         voices = list_voices()
     except MediaError:
         voices = []
+    best = default_voice()
     english = sorted(
         (v for v in voices if any(lang.startswith("en") for lang in v.languages)),
-        key=lambda v: (v.id != DEFAULT_VOICE, v.name),
+        key=lambda v: (v.id != best, not v.natural, v.id != DEFAULT_VOICE, v.name),
     )
-    choices = [(v.id, v.name) for v in english]
-    if DEFAULT_VOICE not in [vid for vid, _ in choices]:
-        choices.insert(0, (DEFAULT_VOICE, "English (Great Britain)"))
+    choices = [(v.id, v.name if v.natural else f"{v.name} (synthetic)") for v in english]
+    if best not in [vid for vid, _ in choices]:
+        choices.insert(0, (DEFAULT_VOICE, "English (Great Britain, synthetic)"))
     choices[0] = (choices[0][0], f"{choices[0][1]}, the default")
     if current and current not in [vid for vid, _ in choices]:
         # Another voice the therapist chose stays selectable, so saving keeps it.

@@ -106,7 +106,7 @@ def test_installed_voices_include_the_default_and_no_silent_ones():
     english = next(v for v in voices if v.id == DEFAULT_VOICE)
     assert english.name and english.languages
     table = voices_table(voices)
-    assert table.splitlines()[0].split() == ["id", "languages", "name"]
+    assert table.splitlines()[0].split() == ["id", "kind", "languages", "name"]
     assert DEFAULT_VOICE in table
 
 

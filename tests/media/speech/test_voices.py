@@ -11,6 +11,7 @@ from media.speech.voices import (
     Voice,
     VoiceSettings,
     availability,
+    default_voice,
     engine_version,
     usable,
     voices_table,
@@ -22,7 +23,10 @@ from tests.media.helpers import needs_speech
 def test_calm_defaults():
     settings = VoiceSettings()
     assert (settings.voice, settings.rate, settings.pitch) == (DEFAULT_VOICE, 140, 40)
-    assert VoiceSettings.from_client(None, None, None) == settings
+    # Someone who chose no voice hears the best installed one for English (natural where one
+    # is installed, tests/media/speech/test_natural.py), at the calm rate and pitch.
+    chosen = VoiceSettings.from_client(None, None, None)
+    assert (chosen.voice, chosen.rate, chosen.pitch) == (default_voice(), 140, 40)
     assert VoiceSettings.from_client("GMW/en-US", 120, 30).voice == "gmw/en-us"
 
 
@@ -53,9 +57,9 @@ def test_voices_table_aligns_sorted_ids():
         [Voice("gmw/en-us", "English (America)", ("en-us",)), Voice("gmw/en", "English", ("en",))]
     )
     assert table.splitlines() == [
-        "id         languages         name",
-        "gmw/en     en                English",
-        "gmw/en-us  en-us             English (America)",
+        "id         kind       languages         name",
+        "gmw/en     synthetic  en                English",
+        "gmw/en-us  synthetic  en-us             English (America)",
     ]
 
 
