@@ -41,3 +41,19 @@ def voice_settings(client: Client | None, *, voice=None, rate=None, pitch=None) 
             client.speech_pitch if client and client.speech_pitch is not None else defaults.pitch
         ),
     )
+
+
+def name_warning(script_name: str | None, spoken_name: str | None, voice: str | None) -> str | None:
+    """The warning to show when the voice would stumble over the name it is to say (the
+    spoken name where one is written down, else the script name), else None."""
+    from media.errors import MediaError
+    from media.speech import readable
+    from media.speech.pool import list_voices
+    from media.speech.voices import default_voice
+
+    voice = voice or default_voice()
+    try:
+        languages = next((v.languages for v in list_voices() if v.id == voice), ())
+    except MediaError:
+        languages = ()
+    return readable.warning(spoken_name or script_name, languages[0] if languages else "en")

@@ -145,6 +145,7 @@ def update_client(
 
 OWN_SETTINGS = (
     "script_name",
+    "spoken_name",
     "touch_alternative",
     "timezone",
     "quiet_start",

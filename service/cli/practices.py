@@ -164,13 +164,13 @@ def voices_command():
     """List the installed voices (ids for --voice and the client settings)."""
     from media.errors import MediaError
     from media.speech.pool import list_voices
-    from media.speech.voices import DEFAULT_VOICE, voices_table
+    from media.speech.voices import default_voice, voices_table
 
     try:
         click.echo(voices_table(list_voices()))
     except MediaError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"default: {DEFAULT_VOICE}")
+    click.echo(f"default: {default_voice()}")
 
 
 def _get(practice_id: str):

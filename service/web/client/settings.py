@@ -11,7 +11,7 @@ from care.errors import Invalid
 from care.schemas import ClientUpdate
 from care.tables import Client
 from care.vocab import SPEECH_STEP
-from service import db
+from service import db, media
 from service.planning import replan
 from service.web.client.common import own_client
 from service.web.shared.blueprint import CLIENT, signed_in, web
@@ -22,17 +22,18 @@ RATE_RANGE = (100, 180)
 
 
 def _settings_values(client: Client) -> dict:
-    from media.speech.voices import DEFAULT_RATE, DEFAULT_VOICE
+    from media.speech.voices import DEFAULT_RATE, default_voice
 
     return {
         "script_name": client.script_name or "",
+        "spoken_name": client.spoken_name or "",
         "touch_alternative": client.touch_alternative or "",
         "timezone": client.timezone,
         "quiet_start": client.quiet_start.strftime("%H:%M") if client.quiet_start else "",
         "quiet_end": client.quiet_end.strftime("%H:%M") if client.quiet_end else "",
         "email_prompts": client.email_prompts,
         "reminders": client.reminders,
-        "voice": client.voice or DEFAULT_VOICE,
+        "voice": client.voice or default_voice(),
         "speech_rate": str(client.speech_rate or DEFAULT_RATE),
     }
 
@@ -51,6 +52,9 @@ def _settings_page(client: Client, values: dict, errors: dict, *, saved=False, s
         saved=saved,
         zones=timezone_groups(),
         voices=voice_choices(client.voice),
+        name_warning=media.name_warning(
+            values.get("script_name"), values.get("spoken_name"), values.get("voice")
+        ),
         sample=_sample_url(client.entry_practice_id, values["voice"], values["speech_rate"]),
         rate_range=RATE_RANGE,
     ), status
@@ -58,6 +62,7 @@ def _settings_page(client: Client, values: dict, errors: dict, *, saved=False, s
 
 SETTINGS_PROBLEMS = {
     "script_name": "Please use at most 40 characters, without the signs { } < >.",
+    "spoken_name": "Please use at most 40 characters, without the signs { } < >.",
     "touch_alternative": "Please use at most 120 characters, without the signs { } < >.",
     "timezone": "Please choose your timezone from the list.",
     "quiet_start": "Please write the time as hours and minutes, for example 22:00.",
@@ -74,7 +79,7 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
     """(values to show again, fields to store, errors by field); each field checked alone so
     every problem lands next to its own field. A voice or pace the therapist set outside the
     client's choices stays acceptable, so saving other settings never fails on it."""
-    from media.speech.voices import DEFAULT_RATE, DEFAULT_VOICE
+    from media.speech.voices import DEFAULT_RATE, default_voice
 
     typed = [name for name in clients.OWN_SETTINGS if name not in ("email_prompts", "reminders")]
     values = {name: form.get(name, "").strip() for name in typed}
@@ -82,7 +87,14 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
     values["reminders"] = form.get("reminders") == "yes"
     fields = {"email_prompts": values["email_prompts"], "reminders": values["reminders"]}
     errors = {}
-    for name in ("script_name", "touch_alternative", "timezone", "quiet_start", "quiet_end"):
+    for name in (
+        "script_name",
+        "spoken_name",
+        "touch_alternative",
+        "timezone",
+        "quiet_start",
+        "quiet_end",
+    ):
         raw = values[name]
         if raw == "" and name != "timezone":
             fields[name] = None
@@ -93,7 +105,7 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
             errors[name] = SETTINGS_PROBLEMS[name]
     if values["voice"] not in [vid for vid, _ in voice_choices(client.voice)]:
         errors["voice"] = SETTINGS_PROBLEMS["voice"]
-    elif not (client.voice is None and values["voice"] == DEFAULT_VOICE):  # None: the default
+    elif not (client.voice is None and values["voice"] == default_voice()):  # None: the default
         fields["voice"] = values["voice"]
     rate = values["speech_rate"]
     rate = int(rate) if rate.isascii() and rate.isdigit() else None

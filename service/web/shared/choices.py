@@ -46,7 +46,9 @@ def voice_choices(current: str | None) -> list[tuple[str, str]]:
     )
     choices = [(v.id, v.name if v.natural else f"{v.name} (synthetic)") for v in english]
     if best not in [vid for vid, _ in choices]:
-        choices.insert(0, (DEFAULT_VOICE, "English (Great Britain, synthetic)"))
+        # The engine could not list its voices: the default stays choosable all the same.
+        label = "English (Great Britain, synthetic)" if best == DEFAULT_VOICE else best
+        choices.insert(0, (best, label))
     choices[0] = (choices[0][0], f"{choices[0][1]}, the default")
     if current and current not in [vid for vid, _ in choices]:
         # Another voice the therapist chose stays selectable, so saving keeps it.

@@ -14,7 +14,7 @@ from care.errors import Conflict, Invalid
 from care.schemas import ClientCreate, ClientUpdate
 from care.tables import Client, User
 from care.vocab import CLINICAL_FLAGS
-from service import db
+from service import db, media
 from service.library import library
 from service.planning import replan
 from service.web.shared.blueprint import THERAPIST, signed_in, web
@@ -58,6 +58,9 @@ def _form(template: str, values: dict, errors: dict, status: int = 200, **extra)
         errors=_in_form_order(errors),
         zones=timezone_groups(),
         flag_words=FLAG_WORDS,
+        name_warning=media.name_warning(
+            values.get("script_name"), values.get("spoken_name"), values.get("voice")
+        ),
         **extra,
     ), status
 
@@ -111,7 +114,7 @@ def therapist_new_client():
 
 
 def _details(client: Client) -> dict:
-    from media.speech.voices import DEFAULT_VOICE
+    from media.speech.voices import default_voice
 
     return {
         "display_name": client.display_name,
@@ -121,7 +124,7 @@ def _details(client: Client) -> dict:
         "timezone": client.timezone,
         "quiet_start": client.quiet_start.strftime("%H:%M") if client.quiet_start else "",
         "quiet_end": client.quiet_end.strftime("%H:%M") if client.quiet_end else "",
-        "voice": client.voice or DEFAULT_VOICE,
+        "voice": client.voice or default_voice(),
     }
 
 
@@ -152,11 +155,11 @@ def _read_details(client: Client) -> tuple[dict, ClientUpdate | None, dict]:
             ClientUpdate.model_validate({name: value})
         except ValidationError:
             errors[name] = HINTS[name]
-    from media.speech.voices import DEFAULT_VOICE
+    from media.speech.voices import default_voice
 
     if values["voice"] not in [vid for vid, _ in voice_choices(client.voice)]:
         errors["voice"] = HINTS["voice"]
-    elif not (client.voice is None and values["voice"] == DEFAULT_VOICE):  # None: the default
+    elif not (client.voice is None and values["voice"] == default_voice()):  # None: the default
         fields["voice"] = values["voice"]
     if logins.login_state(client, logins.login_of(db.session(), client)) in ("active", "ended"):
         values["email"] = logins.login_email(db.session(), client) or ""  # only they change it

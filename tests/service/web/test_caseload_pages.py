@@ -438,3 +438,28 @@ def test_characters_no_database_stores_are_explained_on_every_form(app, therapis
     token = csrf_of(text(forgot.get("/forgot")))
     answer = forgot.post("/forgot", data={"csrf_token": token, "email": "a\x00@example.org"})
     assert answer.status_code == 422
+
+
+def test_the_therapist_is_warned_of_a_name_the_voice_cannot_say(app, therapist):
+    browser, token = web_session(app, therapist)
+    _add(browser, token)
+    (client,) = _rows(app, Client, display_name="Kai Moreno")
+    assert 'id="name-warning"' not in text(browser.get(f"/clients/{client.id}/edit"))
+    fields = {
+        "display_name": "Kai Moreno",
+        "script_name": "محمد",
+        "spoken_name": "",
+        "email": "kai@example.org",
+        "timezone": "Europe/Berlin",
+        "quiet_start": "",
+        "quiet_end": "",
+        "voice": "gmw/en",
+    }
+    assert browser.post(
+        f"/clients/{client.id}/edit", data={"csrf_token": token, **fields}
+    ).status_code in (302, 303)
+    edit = text(browser.get(f"/clients/{client.id}/edit"))
+    assert 'id="name-warning"' in edit and "How the name sounds" in edit
+    fields["spoken_name"] = "Mohammad"
+    browser.post(f"/clients/{client.id}/edit", data={"csrf_token": token, **fields})
+    assert 'id="name-warning"' not in text(browser.get(f"/clients/{client.id}/edit"))

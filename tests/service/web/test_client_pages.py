@@ -484,8 +484,10 @@ def test_settings_save_and_show_again(app, signed_in, patient):
     for field in ("script_name", "timezone", "quiet_start", "quiet_end", "voice", "speech_rate"):
         assert f'<label for="{field}">' in page, field
     assert '<option value="Europe/Berlin" selected>' in page
-    sample = "/api/v1/practices/watching-kindness/audio?level=1&amp;format=mp3&amp;voice=gmw/en"
-    assert sample in page  # the entry practice: always shared with the client
+    from media.speech.voices import default_voice
+
+    sample = "/api/v1/practices/watching-kindness/audio?level=1&amp;format=mp3&amp;voice="
+    assert sample + default_voice() in page  # the entry practice: always shared with the client
     response = signed_in.post("/settings", data={"csrf_token": csrf(page), **_settings()})
     assert response.status_code == 303 and response.headers["Location"] == "/settings?saved=1"
     row = _client_row(app, patient)
@@ -549,9 +551,11 @@ def test_settings_errors_are_next_to_each_field_and_keep_entries(app, signed_in,
 def test_saving_unchanged_settings_keeps_defaults_and_the_therapists_choices(
     app, client, therapist, patient
 ):
+    from media.speech.voices import default_voice
+
     sign_in(client, patient)
     page = client.get("/settings").get_data(as_text=True)
-    data = {"csrf_token": csrf(page), "timezone": "Europe/Berlin", "voice": "gmw/en"}
+    data = {"csrf_token": csrf(page), "timezone": "Europe/Berlin", "voice": default_voice()}
     data.update(quiet_start="22:00", quiet_end="07:00", speech_rate="140", email_prompts="yes")
     assert client.post("/settings", data=data).status_code == 303
     row = _client_row(app, patient)
@@ -608,3 +612,34 @@ def test_every_client_form_refuses_a_stale_token_and_saves_nothing(app, client, 
     assert len(sessions) == 1 and sessions[0].status == "started"
     assert _rows(app, CheckIn) == []
     assert _client_row(app, patient).timezone == "Europe/Berlin"
+
+
+def test_a_name_the_voice_cannot_say_is_flagged_and_the_client_writes_how_it_sounds(
+    app, signed_in, patient
+):
+    page = _calm(signed_in.get("/settings").get_data(as_text=True))
+    assert 'id="name-warning"' not in page
+    flagged = signed_in.post(
+        "/settings", data={"csrf_token": csrf(page), **_settings(script_name="Nguyễn 🌻")}
+    )
+    assert flagged.status_code == 303
+    shown = _calm(signed_in.get("/settings").get_data(as_text=True))
+    assert 'id="name-warning"' in shown and "ễ 🌻" in shown
+    saved = signed_in.post(
+        "/settings",
+        data={
+            "csrf_token": csrf(shown),
+            **_settings(script_name="Nguyễn 🌻", spoken_name="Nwin"),
+        },
+    )
+    assert saved.status_code == 303
+    row = _client_row(app, patient)
+    assert (row.script_name, row.spoken_name) == ("Nguyễn 🌻", "Nwin")
+    calm = _calm(signed_in.get("/settings").get_data(as_text=True))
+    assert 'id="name-warning"' not in calm  # the voice now says the spoken name
+    refused = signed_in.post(
+        "/settings",
+        data={"csrf_token": csrf(calm), **_settings(spoken_name="\u200b\u3164")},
+    )
+    assert refused.status_code == 422  # invisible-only names are refused
+    assert _client_row(app, patient).spoken_name == "Nwin"
