@@ -87,14 +87,9 @@ def _parse_settings(form, client: Client) -> tuple[dict, dict, dict]:
     values["reminders"] = form.get("reminders") == "yes"
     fields = {"email_prompts": values["email_prompts"], "reminders": values["reminders"]}
     errors = {}
-    for name in (
-        "script_name",
-        "spoken_name",
-        "touch_alternative",
-        "timezone",
-        "quiet_start",
-        "quiet_end",
-    ):
+    # The typed settings checked alone; voice, pace and the channels have rules of their own.
+    own_rules = ("voice", "speech_rate", "email_prompts", "reminders")
+    for name in [name for name in clients.OWN_SETTINGS if name not in own_rules]:
         raw = values[name]
         if raw == "" and name != "timezone":
             fields[name] = None
