@@ -16,6 +16,7 @@ from media.captions import webvtt
 from media.encode import AUDIO_FORMATS, MEDIA_TYPES, encode, require_encoder, write_wav
 from media.errors import SpeechUnavailable, TextOnlyPractice, UnknownVoice
 from media.speech import catalogue
+from media.speech.neural import NEURAL_VERSION
 from media.speech.pool import SharedPool, SpeechPool
 from media.speech.voices import VoiceSettings, availability, engine_version
 from media.store import MediaStore
@@ -54,7 +55,14 @@ def cache_parts(
         voice = catalogue.lookup(settings.voice)
         if voice is None:
             raise UnknownVoice(settings.voice, [v.id for v in catalogue.find()])
-        engine = f"{ASSEMBLY_VERSION}/{catalogue.engine_version()}/{catalogue.model_hash(voice)}"
+        engine = "/".join(
+            (
+                ASSEMBLY_VERSION,
+                NEURAL_VERSION,
+                catalogue.engine_version(),
+                catalogue.model_hash(voice),
+            )
+        )
         pitch = None
     return {
         "practice": practice.id,

@@ -139,19 +139,39 @@ def _hash(path: str, size: int, mtime_ns: int) -> str:
 
 
 def model_hash(voice: NaturalVoice) -> str:
-    """The model file's sha256 (worked out once per file version and process)."""
-    stat = voice.model.stat()
-    return _hash(str(voice.model), stat.st_size, stat.st_mtime_ns)
+    """The sha256 of the model file and its config (the config holds the voice's noise and
+    length settings and its phoneme map), worked out once per file version and process."""
+    parts = []
+    for path in (voice.model, voice.config):
+        stat = path.stat()
+        parts.append(_hash(str(path), stat.st_size, stat.st_mtime_ns))
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+_broken: str | None = None
+
+
+def mark_broken(reason: str) -> None:
+    """The Piper engine failed to start in this process: from now on nobody is given a
+    natural voice by default (espeak-ng keeps speaking), and the reason is reported."""
+    global _broken
+    _broken = reason
+    log.warning("natural voices are off in this process: %s", reason)
 
 
 @functools.cache
-def engine_available() -> str | None:
-    """None when the Piper engine is installed, else the sentence saying what is missing."""
+def _installed() -> str | None:
     try:
         metadata.version("piper-tts")
     except metadata.PackageNotFoundError:
         return "natural voices need the piper-tts package (pip install 'hearth[natural]')"
     return None
+
+
+def engine_available() -> str | None:
+    """None when the Piper engine is installed and has not failed to start here, else the
+    sentence saying why natural voices cannot speak."""
+    return _installed() or _broken
 
 
 def engine_version() -> str:

@@ -12,16 +12,22 @@ from its own built-in espeak-ng, so it needs no system package.
 """
 
 import json
+import re
 
 from media.speech.catalogue import NaturalVoice
 from media.speech.engines import SAMPLE_RATE, implausible
 
-# Piper's voices speak about 200 words a minute at their own pace (length scale 1); the
-# practice timings assume a calm 140, so the asked rate scales the length of each sound.
-NATIVE_WPM = 180
-LENGTH_RANGE = (0.6, 2.0)
+# Bump when the way hearth drives Piper changes the sound (pace mapping, resampling): cache
+# entries made the old way then stop matching.
+NEURAL_VERSION = "neural-2"
+# Piper's medium voices speak about 230 words a minute at their own pace (length scale 1,
+# measured with en_US-joe-medium over multi-sentence text); the practice timings assume a calm
+# 140, so the asked rate scales the length of each sound.
+NATIVE_WPM = 230
+LENGTH_RANGE = (0.6, 2.6)
 # At most this many voices stay loaded in one worker; each model holds about 100 MB.
 LOADED = 2
+_WORD = re.compile(r"[^\W_]+")
 
 
 def length_scale(rate: int) -> float:
@@ -83,6 +89,10 @@ class NeuralEngine:
         own (a natural voice has no pitch setting); `path` is not needed."""
         if voice not in self.voice_ids:
             return ("unknown_voice", sorted(self.voice_ids))
+        if not _WORD.search(text):
+            # Nothing to say aloud ("..."): a short pause, as espeak-ng gives, not a failure
+            # that would replace the worker.
+            return ("ok", bytes(2 * SAMPLE_RATE // 4))
         from piper import SynthesisConfig
 
         engine = self._voice(voice)

@@ -315,8 +315,18 @@ class SharedPool:
     workers: int = 1
 
     def pool(self, voice: str = "") -> SpeechPool:
-        """The shared pool for this voice's engine, started now if it is not running yet."""
-        return shared_pool(self.workers, engine_of(voice))
+        """The shared pool for this voice's engine, started now if it is not running yet. A
+        natural engine that cannot start is remembered, so the default falls back to
+        espeak-ng instead of every request trying (and failing) again."""
+        engine = engine_of(voice)
+        if engine == "natural" and catalogue.engine_available():
+            raise SpeechUnavailable(catalogue.engine_available())
+        try:
+            return shared_pool(self.workers, engine)
+        except MediaError as error:
+            if engine == "natural":
+                catalogue.mark_broken(str(error))
+            raise
 
     def check_voice(self, voice: str) -> None:
         """SpeechPool.check_voice on the voice's shared pool."""

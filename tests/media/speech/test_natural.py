@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from media.errors import UnknownVoice
+from media.errors import SpeechUnavailable, UnknownVoice
 from media.render import cache_parts, render_audio, render_captions
 from media.speech import catalogue
 from media.speech.neural import LENGTH_RANGE, length_scale, resample
@@ -86,18 +86,29 @@ def test_the_cache_key_holds_the_engine_and_the_model_hash(library):
         key("natural/not-installed")
 
 
-def test_a_changed_model_file_changes_the_key(tmp_path):
+def test_a_changed_model_or_config_changes_the_cache_key(library, tmp_path):
     voice_dir = tmp_path / "v"
     voice_dir.mkdir()
-    (voice_dir / "xx-test-low.onnx").write_bytes(b"model one")
+    model, config_file = voice_dir / "xx-test-low.onnx", voice_dir / "xx-test-low.onnx.json"
+    model.write_bytes(b"model one")
     config = {"audio": {"sample_rate": 16000}, "language": {"code": "xx"}}
-    (voice_dir / "xx-test-low.onnx.json").write_text(json.dumps(config), "utf-8")
+    config_file.write_text(json.dumps(config), "utf-8")
+    practice = library.get("watching-kindness")
+    settings = VoiceSettings(voice="natural/xx-test-low")
+
+    def key():
+        catalogue.configure((voice_dir,))  # read the folder again, as a restart does
+        parts = cache_parts(practice, 1, None, settings, library.digest(practice.id))
+        return json.dumps(parts, sort_keys=True)
+
     try:
-        catalogue.configure((voice_dir,))
-        first = catalogue.model_hash(catalogue.lookup("natural/xx-test-low"))
-        (voice_dir / "xx-test-low.onnx").write_bytes(b"model two, longer")
-        second = catalogue.model_hash(catalogue.lookup("natural/xx-test-low"))
-        assert first != second
+        first = key()
+        model.write_bytes(b"model two, longer")
+        second = key()
+        config["inference"] = {"noise_scale": 0.5}
+        config_file.write_text(json.dumps(config), "utf-8")
+        third = key()
+        assert len({first, second, third}) == 3
     finally:
         catalogue.configure(())
 
@@ -124,11 +135,35 @@ def test_resampling_keeps_the_duration(samples, rate):
         assert out == pcm
 
 
-def test_the_natural_worker_speaks_with_the_asked_pace(natural_pool):
-    text = "Let your breath find its own pace, and notice how it moves in you."
-    slow = natural_pool.synthesize(text, VoiceSettings(voice=JOE, rate=100))
-    quick = natural_pool.synthesize(text, VoiceSettings(voice=JOE, rate=180))
-    assert len(slow) > len(quick) > 22050 * 2  # at least a second of speech
+def test_the_natural_worker_speaks_at_about_the_asked_pace(natural_pool):
+    """The practice timings assume the asked words a minute: a natural voice keeps near it
+    (espeak-ng, too, runs a little off its nominal rate)."""
+    text = (
+        "Let your breath find its own pace. Notice how it moves in you, slowly, and how "
+        "your shoulders soften a little as you breathe out. There is no need to change it."
+    )
+    words = len(text.split())
+    for rate in (110, 140, 170):
+        pcm = natural_pool.synthesize(text, VoiceSettings(voice=JOE, rate=rate))
+        measured = words / (len(pcm) / 2 / 22050) * 60
+        assert 0.75 * rate <= measured <= 1.3 * rate, (rate, round(measured))
+
+
+def test_text_with_no_words_is_a_short_pause_not_a_failure(natural_pool):
+    restarts = natural_pool.restarts
+    pcm = natural_pool.synthesize("...", VoiceSettings(voice=JOE))
+    assert 0 < len(pcm) / 2 / 22050 < 1 and not any(pcm)
+    assert natural_pool.restarts == restarts
+
+
+def test_a_natural_engine_that_cannot_start_leaves_espeak_as_the_default(monkeypatch):
+    needs_natural()
+    assert default_voice() == JOE
+    monkeypatch.setattr(catalogue, "_broken", None)
+    catalogue.mark_broken("onnxruntime could not load")
+    assert default_voice() == DEFAULT_VOICE
+    with pytest.raises(SpeechUnavailable):
+        SharedPool(1).synthesize("Hello.", VoiceSettings(voice=JOE))
 
 
 def test_every_practice_at_every_level_renders_with_the_natural_voice(
