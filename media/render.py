@@ -18,7 +18,7 @@ from media.errors import SpeechUnavailable, TextOnlyPractice, UnknownVoice
 from media.speech import catalogue
 from media.speech.neural import NEURAL_VERSION
 from media.speech.pool import SharedPool, SpeechPool
-from media.speech.voices import VoiceSettings, availability, engine_version
+from media.speech.voices import VoiceSettings, availability_for, engine_version
 from media.store import MediaStore
 from practices import Personalisation, Practice, build_timeline
 
@@ -129,9 +129,7 @@ def synthesize_items(items, settings: VoiceSettings, pool) -> dict[int, bytes]:
 
 def _render_wav_locked(timeline, settings, store, key, pool) -> RenderResult:
     """Synthesise, assemble and store the WAV entry; the caller holds the key's lock."""
-    problem = (
-        catalogue.engine_available() if catalogue.is_natural(settings.voice) else availability()
-    )
+    problem = availability_for(settings.voice)
     if problem:
         raise SpeechUnavailable(problem)
     pool = pool if pool is not None else SharedPool()

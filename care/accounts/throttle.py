@@ -177,6 +177,14 @@ def forget(session: Session, attempt: Attempt) -> None:
     session.execute(delete(SignInFailure).where(SignInFailure.id.in_(attempt.ids)))
 
 
+def _first_notice(session: Session, kind: str, key: str, since: datetime, now: datetime) -> bool:
+    """True, and remembered as a row of `kind`, unless the owner was told within the window."""
+    if _failures(session, kind, key, since):
+        return False
+    session.add(SignInFailure(kind=kind, key=key, at=now))
+    return True
+
+
 def reached_limit(
     session: Session, attempt: Attempt, limits: Limits, now: datetime | None = None
 ) -> bool:
@@ -187,10 +195,7 @@ def reached_limit(
     since = now - limits.window
     if len(_failures(session, "account", key, since)) < limits.pair:
         return False
-    if _failures(session, "notice", key, since):
-        return False
-    session.add(SignInFailure(kind="notice", key=key, at=now))
-    return True
+    return _first_notice(session, "notice", key, since, now)
 
 
 def code_wait(session: Session, email: str, limits: Limits, now: datetime | None = None) -> int:
@@ -216,7 +221,4 @@ def note_wrong_code(
     session.flush()
     if len(_failures(session, "code", key, since)) < limits.code:
         return False
-    if _failures(session, "codenote", key, since):
-        return False
-    session.add(SignInFailure(kind="codenote", key=key, at=now))
-    return True
+    return _first_notice(session, "codenote", key, since, now)

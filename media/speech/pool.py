@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from media.errors import MediaError, SpeechUnavailable, SynthesisFailed, UnknownVoice
 from media.speech import catalogue
 from media.speech import worker as worker_process
-from media.speech.voices import Voice, VoiceSettings, availability
+from media.speech.voices import Voice, VoiceSettings, availability, availability_for
 
 log = logging.getLogger(__name__)
 
@@ -319,8 +319,9 @@ class SharedPool:
         natural engine that cannot start is remembered, so the default falls back to
         espeak-ng instead of every request trying (and failing) again."""
         engine = engine_of(voice)
-        if engine == "natural" and catalogue.engine_available():
-            raise SpeechUnavailable(catalogue.engine_available())
+        problem = availability_for(voice) if engine == "natural" else None
+        if problem:
+            raise SpeechUnavailable(problem)
         try:
             return shared_pool(self.workers, engine)
         except MediaError as error:

@@ -95,6 +95,11 @@ def availability() -> str | None:
     return None
 
 
+def availability_for(voice: str) -> str | None:
+    """availability() for the engine that speaks `voice` (natural voices: Piper's own)."""
+    return catalogue.engine_available() if catalogue.is_natural(voice) else availability()
+
+
 @functools.cache
 def espeak_version() -> str:
     """The espeak-ng library's version string, or 'missing' (reads it without initialising)."""
